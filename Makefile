@@ -1,0 +1,62 @@
+# unwedge: see README.md. `make` builds build/libunwedge.so and build/unwedge.
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+BASE := $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden -fno-strict-aliasing
+BUILD := build
+VERSION := $(shell cat VERSION)
+
+SRC := $(wildcard src/*.c)
+PRELOAD := $(wildcard preload/*.c)
+SRC_OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
+PRELOAD_OBJ := $(PRELOAD:%.c=$(BUILD)/obj/%.o)
+# What the launcher shares with the preload: the one parser of settings.
+CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
+
+.PHONY: all check demo clean format format-check
+all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
+
+$(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -c $< -o $@
+
+# Only libc: no libssl, no libunwind. -z now binds our own PLT at load, so no
+# lazy symbol resolution ever runs inside a wrapper (or a signal handler).
+$(BUILD)/libunwedge.so: $(SRC_OBJ) $(PRELOAD_OBJ)
+	$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
+
+$(BUILD)/unwedge: tools/unwedge.c $(CONFIG_OBJ) src/config.h VERSION
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c $(CONFIG_OBJ)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(SRC_OBJ) -lpthread
+
+$(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/demo/%: tools/demo/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+
+demo: all $(DEMO_BIN)
+	tools/demo/run-demo
+
+check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN)
+	python3 tests/run.py
+
+format:
+	clang-format -i src/*.[ch] preload/*.[ch] tools/*.c tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch]
+
+format-check:
+	clang-format --dry-run --Werror src/*.[ch] preload/*.[ch] tools/*.c tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch]
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,106 @@
+/* send, sendto, sendmsg: the caller's flags plus MSG_DONTWAIT. A caller that
+ * asked for MSG_DONTWAIT itself gets libc untouched. */
+#include <limits.h>
+
+#include "iov.h"
+#include "route.h"
+
+struct plain {
+	const char *buf;
+	const struct sockaddr *to;
+	socklen_t tolen;
+};
+
+static ssize_t sendto_attempt(struct uw_call *c)
+{
+	const struct plain *p = c->ctx;
+	return uw_real.sendto(c->fd, p->buf + c->done, c->want - c->done,
+			      c->app_flags | MSG_DONTWAIT | MSG_NOSIGNAL, p->to, p->tolen);
+}
+
+static ssize_t sendto_pass(struct uw_call *c)
+{
+	const struct plain *p = c->ctx;
+	return uw_real.sendto(c->fd, p->buf, c->want, c->app_flags, p->to, p->tolen);
+}
+
+static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t n, int flags,
+			      const struct sockaddr *to, socklen_t tolen)
+{
+	uint64_t e;
+	switch (uw_route(fd, &e)) {
+	case UW_ROUTE_PASS:
+		return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
+	case UW_ROUTE_DEAD:
+		return uw_refused();
+	case UW_ROUTE_GUARD:
+		break;
+	}
+	if (n == 0)
+		return uw_real.sendto(fd, buf, n, flags, to, tolen);
+	int saved = errno;
+	ssize_t r = uw_real.sendto(fd, buf, n, flags | MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
+	if (UW_LIKELY(r == (ssize_t)n))
+		return r;
+	struct plain p = {buf, to, tolen};
+	struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
+			    .name = name, .attempt = sendto_attempt, .pass = sendto_pass, .ctx = &p};
+	return uw_call_finish(&c, r);
+}
+
+UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	if (flags & MSG_DONTWAIT)
+		return uw_real.send ? uw_real.send(fd, buf, n, flags) : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+	return guarded_sendto("send", fd, buf, n, flags, NULL, 0);
+}
+
+UW_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+			 socklen_t tolen)
+{
+	if (flags & MSG_DONTWAIT)
+		return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
+	return guarded_sendto("sendto", fd, buf, n, flags, to, tolen);
+}
+
+/* The rest of a message after `done` bytes. Ancillary data (SCM_RIGHTS...)
+ * leaves with the first byte, so only the first attempt carries it. */
+ssize_t uw_sendmsg_attempt(struct uw_call *c)
+{
+	const struct msghdr *m = c->ctx;
+	int flags = c->app_flags | MSG_DONTWAIT | MSG_NOSIGNAL;
+	if (c->done == 0)
+		return uw_real.sendmsg(c->fd, m, flags);
+	struct iovec rest[UW_IOV_CHUNK];
+	struct msghdr r = {.msg_name = m->msg_name, .msg_namelen = m->msg_namelen, .msg_iov = rest};
+	r.msg_iovlen = (size_t)uw_iov_rest(m->msg_iov, m->msg_iovlen, c->done, rest);
+	return uw_real.sendmsg(c->fd, &r, flags);
+}
+
+static ssize_t sendmsg_pass(struct uw_call *c) { return uw_real.sendmsg(c->fd, c->ctx, c->app_flags); }
+
+UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	uint64_t e;
+	if (flags & MSG_DONTWAIT)
+		return UW_CALL_REAL(sendmsg, SYS_sendmsg, fd, m, flags);
+	switch (uw_route(fd, &e)) {
+	case UW_ROUTE_PASS:
+		return UW_CALL_REAL(sendmsg, SYS_sendmsg, fd, m, flags);
+	case UW_ROUTE_DEAD:
+		return uw_refused();
+	case UW_ROUTE_GUARD:
+		break;
+	}
+	size_t n = m && m->msg_iovlen <= IOV_MAX ? uw_iov_total(m->msg_iov, m->msg_iovlen) : (size_t)-1;
+	if (n == 0 || n == (size_t)-1)
+		return uw_real.sendmsg(fd, m, flags);
+	int saved = errno;
+	ssize_t r = uw_real.sendmsg(fd, m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (UW_LIKELY(r == (ssize_t)n))
+		return r;
+	struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
+			    .name = "sendmsg", .attempt = uw_sendmsg_attempt, .pass = sendmsg_pass,
+			    .ctx = (void *)m};
+	return uw_call_finish(&c, r);
+}

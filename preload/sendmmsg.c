@@ -1,0 +1,87 @@
+/* sendmmsg: one fast attempt at the whole batch; if it stops short, each
+ * remaining message is finished as a blocking sendmsg would be, under one
+ * deadline for the call. */
+#include <limits.h>
+
+#include "../src/clock.h"
+#include "iov.h"
+#include "route.h"
+
+ssize_t uw_sendmsg_attempt(struct uw_call *c);
+
+static ssize_t sendmsg_pass(struct uw_call *c) { return uw_real.sendmsg(c->fd, c->ctx, c->app_flags); }
+
+static size_t msg_len(const struct msghdr *m)
+{
+	return m->msg_iovlen <= IOV_MAX ? uw_iov_total(m->msg_iov, m->msg_iovlen) : (size_t)-1;
+}
+
+#define ATTEMPT_NEEDED (-2)
+
+static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int flags, int saved,
+		  int first)
+{
+	const int64_t start = uw_now_ns();
+	unsigned i = 0;
+	ssize_t r = -1; /* with errno from the first attempt */
+
+	if (first > 0) {
+		/* The last message it counted may be only partly sent (stream sockets). */
+		i = (unsigned)first - 1;
+		r = vec[i].msg_len;
+		if ((size_t)r >= msg_len(&vec[i].msg_hdr)) {
+			if (++i == vlen) {
+				errno = saved;
+				return first;
+			}
+			r = ATTEMPT_NEEDED;
+		}
+	}
+	for (; i < vlen; i++) {
+		size_t n = msg_len(&vec[i].msg_hdr);
+		if (n == (size_t)-1)
+			break; /* let the next call report it */
+		struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
+				    .name = "sendmmsg", .start_ns = start, .attempt = uw_sendmsg_attempt,
+				    .pass = sendmsg_pass, .ctx = &vec[i].msg_hdr};
+		if (r == ATTEMPT_NEEDED)
+			r = uw_sendmsg_attempt(&c);
+		/* A part already sent counts as the call's first progress. */
+		ssize_t got = uw_call_finish(&c, r);
+		r = ATTEMPT_NEEDED;
+		if (got < 0) {
+			if (i == 0)
+				return -1;
+			break; /* as the kernel does: the count so far; the error is lost */
+		}
+		vec[i].msg_len = (unsigned)got;
+		if ((size_t)got < n) {
+			i++;
+			break;
+		}
+	}
+	errno = saved;
+	return (int)i;
+}
+
+UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	uint64_t e;
+	if (flags & MSG_DONTWAIT)
+		return (int)UW_CALL_REAL(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
+	switch (uw_route(fd, &e)) {
+	case UW_ROUTE_PASS:
+		return (int)UW_CALL_REAL(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
+	case UW_ROUTE_DEAD:
+		return (int)uw_refused();
+	case UW_ROUTE_GUARD:
+		break;
+	}
+	if (vlen == 0 || vlen > UIO_MAXIOV)
+		return uw_real.sendmmsg(fd, vec, vlen, flags);
+	int saved = errno;
+	int r = uw_real.sendmmsg(fd, vec, vlen, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (UW_LIKELY(r == (int)vlen) && vec[r - 1].msg_len >= msg_len(&vec[r - 1].msg_hdr))
+		return r;
+	return finish(fd, e, vec, vlen, flags, saved, r);
+}

@@ -1,0 +1,31 @@
+/* The application's own socket options win: a TCP_USER_TIMEOUT it sets is never
+ * touched again, and its SO_SNDTIMEO reads back as it set it even while our
+ * backstop is in the kernel. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "../src/backstop.h"
+#include "../src/tcp_uto.h"
+#include "route.h"
+
+UW_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	int r;
+	if (level == SOL_SOCKET && uw_backstop_setsockopt(fd, name, val, len, &r))
+		return r;
+	r = (int)UW_CALL_REAL(setsockopt, SYS_setsockopt, fd, level, name, val, len);
+	if (r == 0 && level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && uw_is_active()) {
+		int saved = errno;
+		uw_uto_app_set(fd);
+		errno = saved;
+	}
+	return r;
+}
+
+UW_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int r;
+	if (level == SOL_SOCKET && uw_backstop_getsockopt(fd, name, val, len, &r))
+		return r;
+	return (int)UW_CALL_REAL(getsockopt, SYS_getsockopt, fd, level, name, val, len);
+}

@@ -1,0 +1,96 @@
+#include "backstop.h"
+
+#include <errno.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "runtime.h"
+#include "sockinfo.h"
+
+/* On 64-bit Linux the old and new option share this layout. */
+struct tv64 {
+	int64_t sec, usec;
+};
+
+static uint64_t kernel_sndtimeo_us(int fd)
+{
+	struct tv64 tv = {0, 0};
+	socklen_t len = sizeof tv;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, &len) != 0)
+		return 0;
+	return (uint64_t)tv.sec * 1000000 + (uint64_t)tv.usec;
+}
+
+static void apply_min(int fd, uint64_t app_us)
+{
+	uint64_t ours = (uint64_t)uw_cfg.timeout_ms * 1000;
+	if (app_us != 0 && app_us <= ours)
+		return;
+	struct tv64 tv = {(int64_t)(ours / 1000000), (int64_t)(ours % 1000000)};
+	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, sizeof tv);
+}
+
+uint64_t uw_backstop_ensure(int fd, uint64_t e)
+{
+	if ((e & UW_E_BACKSTOP) || uw_cfg.timeout_ms == 0)
+		return e;
+	int saved = errno;
+	uint64_t app = kernel_sndtimeo_us(fd);
+	if (uw_fd_aux_store(fd, app)) {
+		apply_min(fd, app);
+		uw_fd_update_flags(fd, e, UW_E_BACKSTOP, 0);
+		e |= UW_E_BACKSTOP;
+	}
+	errno = saved;
+	return e;
+}
+
+static bool ours_here(int fd, int name, socklen_t len)
+{
+	if (name != SO_SNDTIMEO_OLD && name != SO_SNDTIMEO_NEW)
+		return false;
+	if (len != (socklen_t)sizeof(struct tv64))
+		return false;
+	uint64_t e = uw_fd_load(fd);
+	if (!(e & UW_E_BACKSTOP))
+		return false;
+	int saved = errno;
+	bool same = uw_socket_inode(fd) == uw_e_inode(e);
+	errno = saved;
+	if (!same)
+		uw_fd_replace(fd, 0); /* a stale word for a reused fd number */
+	return same;
+}
+
+bool uw_backstop_getsockopt(int fd, int name, void *val, socklen_t *len, int *ret)
+{
+	if (!len || !val || !ours_here(fd, name, *len))
+		return false;
+	uint64_t app = uw_fd_aux_load(fd);
+	struct tv64 tv = {(int64_t)(app / 1000000), (int64_t)(app % 1000000)};
+	__builtin_memcpy(val, &tv, sizeof tv);
+	*len = sizeof tv;
+	*ret = 0;
+	return true;
+}
+
+bool uw_backstop_setsockopt(int fd, int name, const void *val, socklen_t len, int *ret)
+{
+	if (!val || !ours_here(fd, name, len))
+		return false;
+	/* Let the kernel validate and round the application's value, then read it
+	 * back as the kernel would report it, then put the earlier of the two back. */
+	if (syscall(SYS_setsockopt, fd, SOL_SOCKET, name, val, len) != 0) {
+		*ret = -1;
+		return true;
+	}
+	int saved = errno;
+	uint64_t app = kernel_sndtimeo_us(fd);
+	uw_fd_aux_store(fd, app);
+	apply_min(fd, app);
+	errno = saved;
+	*ret = 0;
+	return true;
+}

@@ -1,0 +1,19 @@
+/* A kernel-side deadline for the calls that cannot be made non-blocking
+ * (sendfile has no flags argument): our SO_SNDTIMEO, set once on the socket.
+ * The application still sees its own SO_SNDTIMEO through getsockopt. */
+#ifndef UW_BACKSTOP_H
+#define UW_BACKSTOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Puts the backstop on fd if not there yet; returns the updated word. */
+uint64_t uw_backstop_ensure(int fd, uint64_t e);
+
+/* For getsockopt/setsockopt of SO_SNDTIMEO: true if handled here (the socket
+ * carries our backstop), with the call's result in *ret. */
+bool uw_backstop_getsockopt(int fd, int name, void *val, socklen_t *len, int *ret);
+bool uw_backstop_setsockopt(int fd, int name, const void *val, socklen_t len, int *ret);
+
+#endif

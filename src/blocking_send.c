@@ -1,0 +1,153 @@
+#include "blocking_send.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fdtable.h"
+#include "restart.h"
+#include "runtime.h"
+#include "sockinfo.h"
+#include "tcp_uto.h"
+
+int uw_fd_is_blocking(int fd)
+{
+	int saved = errno;
+	long fl = syscall(SYS_fcntl, fd, F_GETFL);
+	errno = saved;
+	return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
+uint64_t uw_app_sndtimeo_us(int fd, uint64_t e)
+{
+	if (e & UW_E_BACKSTOP)
+		return uw_fd_aux_load(fd);
+	struct timeval tv = {0, 0};
+	socklen_t len = sizeof tv;
+	int saved = errno;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) != 0)
+		tv.tv_sec = tv.tv_usec = 0;
+	errno = saved;
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+static bool is_dead(int fd, uint64_t e)
+{
+	uint64_t now = uw_fd_load(fd);
+	if ((now & UW_E_GEN_MASK) == (e & UW_E_GEN_MASK) && (now & UW_E_TIMED_OUT))
+		return true;
+	return uw_dead_inode_has(uw_e_inode(e));
+}
+
+int uw_call_refuse_dead(int fd, uint64_t e)
+{
+	uint32_t ino = uw_socket_inode(fd);
+	if (ino != 0 && ino == uw_e_inode(e)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	/* Closed and reused behind our back: the mark belonged to another socket. */
+	uw_fd_replace(fd, 0);
+	return 0;
+}
+
+static ssize_t result(struct uw_call *c, int err)
+{
+	if (c->done > 0 || err == 0) {
+		errno = c->saved_errno;
+		return (ssize_t)c->done;
+	}
+	errno = err;
+	return -1;
+}
+
+static void raise_sigpipe(void)
+{
+	/* The kernel sends SIGPIPE to the writing thread; so do we. */
+	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
+}
+
+ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
+{
+	const int64_t start = c->start_ns ? c->start_ns : uw_now_ns();
+	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
+	int64_t progress = start, app_ns = 0;
+	bool waited_before = false;
+
+	if (r < 0 && errno == ENOTSOCK && c->done == 0) {
+		uw_fd_replace(c->fd, 0);
+		errno = c->saved_errno;
+		return c->pass(c);
+	}
+	for (;;) {
+		if (r > 0) {
+			c->done += (size_t)r;
+			if (c->done >= c->want)
+				return result(c, 0);
+			progress = uw_now_ns();
+		} else if (r == 0) {
+			return result(c, 0);
+		} else if (errno == EPIPE) {
+			if (is_dead(c->fd, c->e))
+				return result(c, ETIMEDOUT);
+			if (c->done == 0 && !(c->app_flags & MSG_NOSIGNAL))
+				raise_sigpipe();
+			return result(c, EPIPE);
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			return result(c, errno);
+		}
+		/* It would block (EAGAIN, or a partial move that filled the buffer). */
+		if (!waited_before) {
+			/* The first time: is it really a blocking socket? */
+			if (!uw_fd_is_blocking(c->fd))
+				return result(c, EAGAIN);
+			uw_uto_decide(c->fd, c->e, 1);
+			uint64_t app_us = uw_app_sndtimeo_us(c->fd, c->e);
+			app_ns = (int64_t)app_us * 1000;
+			waited_before = true;
+		}
+
+		/* Wait for room, or for a deadline: ours, or the application's own. */
+		for (;;) {
+			int64_t now = uw_now_ns();
+			int64_t ours = (uw_cfg.deadline_total ? start : progress) + ours_ns;
+			int64_t app = app_ns ? start + app_ns : INT64_MAX;
+			if (now >= app && app <= ours)
+				return result(c, EAGAIN);
+			if (now >= ours) {
+				uint64_t waited = (uint64_t)(now - (uw_cfg.deadline_total ? start : progress)) / 1000000;
+				uw_timeout_fire(c->fd, c->e, c->name, c->done, c->want, waited);
+				return result(c, ETIMEDOUT);
+			}
+			int64_t until = app < ours ? app : ours;
+			int ms = (int)((until - now + 999999) / 1000000);
+			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+			int pr = poll(&p, 1, ms);
+			if (pr > 0)
+				break;
+			if (pr == 0)
+				continue;
+			if (errno != EINTR)
+				return result(c, errno);
+			/* A handler ran. With bytes moved, the kernel returns the count; with
+			 * SO_SNDTIMEO set it never restarts; otherwise as SA_RESTART says. */
+			if (c->done > 0)
+				return result(c, 0);
+			if (app_ns || !uw_restart_after_signal())
+				return result(c, EINTR);
+			if (is_dead(c->fd, c->e))
+				return result(c, ETIMEDOUT);
+		}
+		/* Another thread may have timed this socket out while we slept. */
+		if (is_dead(c->fd, c->e))
+			return result(c, ETIMEDOUT);
+		r = c->attempt(c);
+	}
+}

@@ -1,0 +1,21 @@
+/* Durations as operators write them: "250ms", "1.5s", "2m", "1h", or "off". */
+#ifndef UW_DURATION_H
+#define UW_DURATION_H
+
+#include <stdint.h>
+
+enum uw_duration_result {
+	UW_DURATION_OK = 0,
+	UW_DURATION_OFF = 1,
+	UW_DURATION_BAD = -1,
+};
+
+/* The longest duration accepted: TCP_USER_TIMEOUT is an int of milliseconds. */
+#define UW_DURATION_MAX_MS 2147483647ULL
+
+/* Parses s into whole milliseconds. On UW_DURATION_BAD, *why says what is wrong
+ * (a static string). A unit is mandatory: a bare "30" is ambiguous between the
+ * seconds of this tool and the milliseconds of TCP_USER_TIMEOUT. */
+enum uw_duration_result uw_duration_parse(const char *s, uint64_t *ms, const char **why);
+
+#endif

@@ -1,0 +1,142 @@
+#include "fdtable.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#define PAGE_BITS 12
+#define PAGE_FDS (1u << PAGE_BITS)
+#define DIR_SIZE (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+
+typedef _Atomic uint64_t word;
+
+struct table {
+	_Atomic(word *) dir[DIR_SIZE];
+};
+
+static struct table entries, aux;
+
+static word *page_of(struct table *t, int fd, bool create)
+{
+	if (fd < 0 || (unsigned)fd >= DIR_SIZE * PAGE_FDS)
+		return NULL;
+	unsigned d = (unsigned)fd >> PAGE_BITS;
+	word *p = atomic_load_explicit(&t->dir[d], memory_order_acquire);
+	if (p || !create)
+		return p;
+	/* mmap, not malloc: this can run inside a signal handler. */
+	void *m = mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	word *expected = NULL;
+	if (atomic_compare_exchange_strong_explicit(&t->dir[d], &expected, (word *)m, memory_order_acq_rel,
+						    memory_order_acquire))
+		return (word *)m;
+	munmap(m, PAGE_FDS * sizeof(word));
+	return expected;
+}
+
+static word *slot(struct table *t, int fd, bool create)
+{
+	word *p = page_of(t, fd, create);
+	return p ? &p[(unsigned)fd & (PAGE_FDS - 1)] : NULL;
+}
+
+uint64_t uw_fd_load(int fd)
+{
+	word *w = slot(&entries, fd, false);
+	return w ? atomic_load_explicit(w, memory_order_acquire) : 0;
+}
+
+bool uw_fd_cas(int fd, uint64_t old, uint64_t desired)
+{
+	word *w = slot(&entries, fd, true);
+	if (!w)
+		return false;
+	desired = (desired & ~UW_E_GEN_MASK) | (old & UW_E_GEN_MASK);
+	return atomic_compare_exchange_strong_explicit(w, &old, desired, memory_order_acq_rel,
+						       memory_order_acquire);
+}
+
+static void replace_slot(word *w, uint64_t fields)
+{
+	uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+	uint64_t next;
+	do {
+		uint64_t gen = ((old & UW_E_GEN_MASK) + (1ULL << UW_E_GEN_SHIFT)) & UW_E_GEN_MASK;
+		next = (fields & ~UW_E_GEN_MASK) | gen;
+	} while (!atomic_compare_exchange_weak_explicit(w, &old, next, memory_order_acq_rel,
+							memory_order_relaxed));
+}
+
+void uw_fd_replace(int fd, uint64_t fields)
+{
+	/* Nothing known and no page yet: the word is already "unknown". */
+	word *w = slot(&entries, fd, fields != 0);
+	if (w)
+		replace_slot(w, fields);
+}
+
+void uw_fd_replace_range(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	for (unsigned d = lo >> PAGE_BITS; d < DIR_SIZE && d <= (hi >> PAGE_BITS); d++) {
+		word *p = atomic_load_explicit(&entries.dir[d], memory_order_acquire);
+		if (!p)
+			continue;
+		for (unsigned i = 0; i < PAGE_FDS; i++) {
+			unsigned fd = (d << PAGE_BITS) | i;
+			if (fd >= lo && fd <= hi && atomic_load_explicit(&p[i], memory_order_relaxed) != 0)
+				replace_slot(&p[i], 0);
+		}
+	}
+}
+
+void uw_fd_update_flags(int fd, uint64_t expected, uint64_t set, uint64_t clear)
+{
+	word *w = slot(&entries, fd, false);
+	if (!w)
+		return;
+	uint64_t old = atomic_load_explicit(w, memory_order_acquire);
+	for (;;) {
+		/* Another object moved in since the caller looked: leave it alone. */
+		if ((old & UW_E_GEN_MASK) != (expected & UW_E_GEN_MASK) ||
+		    (old & UW_E_KIND_MASK) != (expected & UW_E_KIND_MASK))
+			return;
+		uint64_t next = (old | set) & ~clear;
+		if (atomic_compare_exchange_weak_explicit(w, &old, next, memory_order_acq_rel,
+							  memory_order_acquire))
+			return;
+	}
+}
+
+void uw_fd_for_inode(uint32_t inode, void (*fn)(int fd, uint64_t e, void *arg), void *arg)
+{
+	for (unsigned d = 0; d < DIR_SIZE; d++) {
+		word *p = atomic_load_explicit(&entries.dir[d], memory_order_acquire);
+		if (!p)
+			continue;
+		for (unsigned i = 0; i < PAGE_FDS; i++) {
+			uint64_t e = atomic_load_explicit(&p[i], memory_order_acquire);
+			if (uw_kind_is_socket(uw_e_kind(e)) && uw_e_inode(e) == inode)
+				fn((int)((d << PAGE_BITS) | i), e, arg);
+		}
+	}
+}
+
+uint64_t uw_fd_aux_load(int fd)
+{
+	word *w = slot(&aux, fd, false);
+	return w ? atomic_load_explicit(w, memory_order_acquire) : 0;
+}
+
+bool uw_fd_aux_store(int fd, uint64_t v)
+{
+	word *w = slot(&aux, fd, true);
+	if (!w)
+		return false;
+	atomic_store_explicit(w, v, memory_order_release);
+	return true;
+}

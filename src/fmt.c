@@ -1,0 +1,144 @@
+#include "fmt.h"
+
+#include <netinet/in.h>
+#include <sys/un.h>
+
+void uw_buf_init(struct uw_buf *b, char *storage, size_t cap)
+{
+	b->p = storage;
+	b->len = 0;
+	b->cap = cap;
+}
+
+void uw_buf_mem(struct uw_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && b->len < b->cap; i++)
+		b->p[b->len++] = s[i];
+}
+
+void uw_buf_str(struct uw_buf *b, const char *s)
+{
+	while (*s && b->len < b->cap)
+		b->p[b->len++] = *s++;
+}
+
+void uw_buf_u64(struct uw_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n && b->len < b->cap)
+		b->p[b->len++] = tmp[--n];
+}
+
+void uw_buf_i64(struct uw_buf *b, int64_t v)
+{
+	if (v < 0) {
+		uw_buf_str(b, "-");
+		uw_buf_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		uw_buf_u64(b, (uint64_t)v);
+	}
+}
+
+void uw_buf_ms(struct uw_buf *b, uint64_t ms)
+{
+	uw_buf_u64(b, ms / 1000);
+	char frac[5] = {'.', (char)('0' + ms % 1000 / 100), (char)('0' + ms % 100 / 10),
+			(char)('0' + ms % 10), 's'};
+	uw_buf_mem(b, frac, sizeof frac);
+}
+
+static void hex16(struct uw_buf *b, unsigned v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[4];
+	int n = 0;
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n)
+		uw_buf_mem(b, &tmp[--n], 1);
+}
+
+static void ipv6(struct uw_buf *b, const unsigned char *a)
+{
+	unsigned g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	/* IPv4-mapped addresses read best as dotted quads (RFC 5952, section 5). */
+	if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == 0xffff) {
+		uw_buf_str(b, "::ffff:");
+		for (int i = 12; i < 16; i++) {
+			uw_buf_u64(b, a[i]);
+			if (i < 15)
+				uw_buf_str(b, ".");
+		}
+		return;
+	}
+	/* The longest run of two or more zero groups becomes "::" (RFC 5952). */
+	int best = -1, best_len = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && g[j] == 0)
+			j++;
+		if (j - i > best_len)
+			best = i, best_len = j - i;
+		i = j > i ? j : i + 1;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			uw_buf_str(b, "::");
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0 && i != best + best_len)
+			uw_buf_str(b, ":");
+		hex16(b, g[i]);
+	}
+}
+
+void uw_buf_sockaddr(struct uw_buf *b, const struct sockaddr *sa, socklen_t len)
+{
+	if (len < (socklen_t)sizeof(sa_family_t)) {
+		uw_buf_str(b, "unnamed");
+		return;
+	}
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		const unsigned char *a = (const unsigned char *)&in->sin_addr;
+		for (int i = 0; i < 4; i++) {
+			uw_buf_u64(b, a[i]);
+			uw_buf_str(b, i < 3 ? "." : ":");
+		}
+		uw_buf_u64(b, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		uw_buf_str(b, "[");
+		ipv6(b, in6->sin6_addr.s6_addr);
+		uw_buf_str(b, "]:");
+		uw_buf_u64(b, ntohs(in6->sin6_port));
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+		size_t n = (size_t)len - offsetof(struct sockaddr_un, sun_path);
+		if (n == 0) {
+			uw_buf_str(b, "unnamed");
+		} else if (un->sun_path[0] == 0) {
+			uw_buf_str(b, "@");
+			for (size_t i = 1; i < n; i++)
+				uw_buf_mem(b, un->sun_path[i] >= 32 && un->sun_path[i] < 127 ? &un->sun_path[i] : "?", 1);
+		} else {
+			size_t i = 0;
+			while (i < n && un->sun_path[i])
+				i++;
+			uw_buf_mem(b, un->sun_path, i);
+		}
+	} else {
+		uw_buf_str(b, "family-");
+		uw_buf_u64(b, sa->sa_family);
+	}
+}

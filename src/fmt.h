@@ -1,0 +1,25 @@
+/* Building a log line in a caller's buffer: no malloc, no stdio, no locale, so it
+ * is safe inside a signal handler. Output that does not fit is cut, never overrun. */
+#ifndef UW_FMT_H
+#define UW_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct uw_buf {
+	char *p;
+	size_t len, cap;
+};
+
+void uw_buf_init(struct uw_buf *b, char *storage, size_t cap);
+void uw_buf_str(struct uw_buf *b, const char *s);
+void uw_buf_mem(struct uw_buf *b, const char *s, size_t n);
+void uw_buf_u64(struct uw_buf *b, uint64_t v);
+void uw_buf_i64(struct uw_buf *b, int64_t v);
+/* Milliseconds as seconds with three decimals: 2001 -> "2.001s". */
+void uw_buf_ms(struct uw_buf *b, uint64_t ms);
+/* An address as people read it: 127.0.0.1:80, [::1]:80, /run/x.sock, @abstract, unnamed. */
+void uw_buf_sockaddr(struct uw_buf *b, const struct sockaddr *sa, socklen_t len);
+
+#endif

@@ -1,0 +1,71 @@
+#include "runtime.h"
+
+#include <string.h>
+#include <sys/auxv.h>
+
+#include "fmt.h"
+#include "log.h"
+#include "real.h"
+
+struct uw_config uw_cfg;
+atomic_bool uw_active;
+
+static char **env_for_lookup;
+
+static const char *lookup(const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = env_for_lookup; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static void say(const char *a, const char *b, const char *c)
+{
+	char line[768];
+	struct uw_buf b_;
+	uw_buf_init(&b_, line, sizeof line - 1);
+	uw_buf_str(&b_, "unwedge: ");
+	uw_buf_str(&b_, a);
+	uw_buf_str(&b_, b);
+	uw_buf_str(&b_, c);
+	line[b_.len++] = '\n';
+	uw_log_stderr(line, b_.len);
+}
+
+void uw_runtime_init(char **envp)
+{
+	extern char **environ;
+	struct uw_config c;
+	char err[600];
+
+	uw_real_bind();
+	/* setuid, setgid or file capabilities: the environment belongs to someone
+	 * less trusted than the process. Run with the defaults, read nothing. */
+	if (getauxval(AT_SECURE)) {
+		uw_config_defaults(&c);
+		uw_config_finish(&c);
+	} else {
+		env_for_lookup = envp ? envp : environ;
+		for (char **e = env_for_lookup; e && *e; e++)
+			if (strncmp(*e, "UNWEDGE_", 8) == 0 && !uw_config_env_is_known(*e)) {
+				const char *eq = strchr(*e, '=');
+				char name[128];
+				size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+				if (n >= sizeof name)
+					n = sizeof name - 1;
+				memcpy(name, *e, n);
+				name[n] = 0;
+				say("unknown variable ", name, " ignored (check its spelling)");
+			}
+		if (uw_config_from_env(&c, lookup, err, sizeof err) != 0) {
+			say(err, "; unwedge is disabled in this process", "");
+			return;
+		}
+	}
+	uw_cfg = c;
+	if (c.timeout_ms == 0 && c.uto_ms == 0)
+		return;
+	atomic_store_explicit(&uw_active, true, memory_order_release);
+}
