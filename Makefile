@@ -31,8 +31,8 @@ $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
 $(BUILD)/libunwedge.so: $(SRC_OBJ) $(PRELOAD_OBJ)
 	$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
 
-$(BUILD)/unwedge: tools/unwedge.c $(CONFIG_OBJ) src/config.h VERSION
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c $(CONFIG_OBJ)
+$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) src/config.h VERSION
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c tools/binary_check.c $(CONFIG_OBJ)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
 	@mkdir -p $(dir $@)

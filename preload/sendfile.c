@@ -1,15 +1,39 @@
 /* sendfile and sendfile64 have no flags argument, so they cannot be made
  * non-blocking without touching O_NONBLOCK, which belongs to every holder of the
- * open file. Instead our SO_SNDTIMEO is put on the socket once (the backstop):
- * the kernel then gives up after the deadline with a partial count or EAGAIN,
- * which we turn into the documented result. The budget is per call, as the
- * kernel's SO_SNDTIMEO is; a caller's loop gets a fresh one after progress. */
+ * open file. Instead each kernel call gets a short SO_SNDTIMEO (a tick): the
+ * kernel then returns within the tick of blocking with a partial count or
+ * EAGAIN, and the deadline, idle or total, is kept here from those returns. The
+ * socket keeps our SO_SNDTIMEO between calls (the backstop), while getsockopt
+ * still shows the application its own value. A healthy sendfile costs two
+ * setsockopt calls besides its own; the payloads it moves make that small. */
 #include "../src/backstop.h"
 #include "../src/clock.h"
 #include "../src/restart.h"
 #include "route.h"
 
 typedef ssize_t (*sendfile_fn)(int, int, off_t *, size_t);
+
+#define TICK_NS 50000000LL /* the idle deadline's resolution on this path */
+
+struct sf {
+	int fd;
+	uint64_t e;
+	const char *name;
+	size_t count, done;
+	int64_t start, progress, app_ns;
+	int saved;
+};
+
+static ssize_t done_or(struct sf *s, int err)
+{
+	uw_backstop_restore(s->fd);
+	if (s->done > 0 || err == 0) {
+		errno = s->saved;
+		return (ssize_t)s->done;
+	}
+	errno = err;
+	return -1;
+}
 
 static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int in, off_t *off,
 				size_t count)
@@ -23,31 +47,53 @@ static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int
 	case UW_ROUTE_GUARD:
 		break;
 	}
+	if (count == 0)
+		return real(out, in, off, count);
 	e = uw_backstop_ensure(out, e);
-	int64_t start = uw_now_ns();
+	struct sf s = {.fd = out, .e = e, .name = name, .count = count, .saved = errno};
+	s.start = s.progress = uw_now_ns();
+	s.app_ns = (int64_t)uw_app_sndtimeo_us(out, e) * 1000;
+	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
 	for (;;) {
-		ssize_t r = real(out, in, off, count);
-		if (r >= 0 || (errno != EAGAIN && errno != EINTR))
-			return r;
-		if (!uw_fd_is_blocking(out))
-			return r;
-		uint64_t waited_ms = (uint64_t)(uw_now_ns() - start) / 1000000;
-		if (errno == EINTR) {
-			/* With any SO_SNDTIMEO set the kernel never restarts; emulate the
-			 * restart the application would have had without ours. */
-			uint64_t app = uw_app_sndtimeo_us(out, e);
-			if (app || !uw_restart_after_signal())
-				return r;
-			if (waited_ms < uw_cfg.timeout_ms)
-				continue;
-		} else {
-			uint64_t app = uw_app_sndtimeo_us(out, e);
-			if (app && app <= (uint64_t)uw_cfg.timeout_ms * 1000)
-				return r; /* the application's own timeout: EAGAIN, as it asked */
+		int64_t now = uw_now_ns();
+		int64_t ours = (uw_cfg.deadline_total ? s.start : s.progress) + ours_ns;
+		int64_t app = s.app_ns ? s.start + s.app_ns : INT64_MAX;
+		if (now >= app && app <= ours)
+			return done_or(&s, EAGAIN);
+		if (now >= ours) {
+			uint64_t waited = (uint64_t)(now - (uw_cfg.deadline_total ? s.start : s.progress)) / 1000000;
+			uw_backstop_restore(out);
+			uw_timeout_fire(out, e, name, s.done, count, waited);
+			return done_or(&s, ETIMEDOUT);
 		}
-		uw_timeout_fire(out, e, name, 0, count, waited_ms);
-		errno = ETIMEDOUT;
-			return -1;
+		int64_t tick = (app < ours ? app : ours) - now;
+		if (tick > TICK_NS)
+			tick = TICK_NS;
+		uw_backstop_tick(out, (uint64_t)(tick + 999) / 1000);
+		int64_t before = uw_now_ns();
+		ssize_t r = real(out, in, off, count - s.done);
+		if (r > 0) {
+			s.done += (size_t)r;
+			s.progress = uw_now_ns();
+			/* Short well inside the tick: end of file, or a signal the
+			 * application should see now. Otherwise the tick ran out: go on. */
+			if (s.done == count || s.progress - before < tick)
+				return done_or(&s, 0);
+			continue;
+		}
+		if (r == 0)
+			return done_or(&s, 0);
+		if (errno == EAGAIN) {
+			if (!uw_fd_is_blocking(out))
+				return done_or(&s, EAGAIN);
+			continue;
+		}
+		if (errno != EINTR)
+			return done_or(&s, errno);
+		/* The kernel never restarts a call with SO_SNDTIMEO; the application,
+		 * without its own, would have had SA_RESTART's answer. */
+		if (s.app_ns || !uw_restart_after_signal())
+			return done_or(&s, EINTR);
 	}
 }
 

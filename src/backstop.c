@@ -23,13 +23,37 @@ static uint64_t kernel_sndtimeo_us(int fd)
 	return (uint64_t)tv.sec * 1000000 + (uint64_t)tv.usec;
 }
 
-static void apply_min(int fd, uint64_t app_us)
+static void set_us(int fd, uint64_t us)
+{
+	struct tv64 tv = {(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
+	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, sizeof tv);
+}
+
+/* The lasting value: the earlier of the application's and ours. */
+static uint64_t lasting_us(uint64_t app_us)
 {
 	uint64_t ours = (uint64_t)uw_cfg.timeout_ms * 1000;
-	if (app_us != 0 && app_us <= ours)
-		return;
-	struct tv64 tv = {(int64_t)(ours / 1000000), (int64_t)(ours % 1000000)};
-	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, sizeof tv);
+	return app_us != 0 && app_us <= ours ? app_us : ours;
+}
+
+static void apply_min(int fd, uint64_t app_us)
+{
+	if (lasting_us(app_us) != app_us)
+		set_us(fd, lasting_us(app_us));
+}
+
+void uw_backstop_tick(int fd, uint64_t us)
+{
+	int saved = errno;
+	set_us(fd, us ? us : 1);
+	errno = saved;
+}
+
+void uw_backstop_restore(int fd)
+{
+	int saved = errno;
+	set_us(fd, lasting_us(uw_fd_aux_load(fd)));
+	errno = saved;
 }
 
 uint64_t uw_backstop_ensure(int fd, uint64_t e)

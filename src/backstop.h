@@ -11,6 +11,11 @@
 /* Puts the backstop on fd if not there yet; returns the updated word. */
 uint64_t uw_backstop_ensure(int fd, uint64_t e);
 
+/* For one blocking kernel call: the kernel gives up after us microseconds of
+ * blocking. uw_backstop_restore puts the lasting value back. */
+void uw_backstop_tick(int fd, uint64_t us);
+void uw_backstop_restore(int fd);
+
 /* For getsockopt/setsockopt of SO_SNDTIMEO: true if handled here (the socket
  * carries our backstop), with the call's result in *ret. */
 bool uw_backstop_getsockopt(int fd, int name, void *val, socklen_t *len, int *ret);

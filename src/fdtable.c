@@ -72,16 +72,24 @@ static void replace_slot(word *w, uint64_t fields)
 
 void uw_fd_replace(int fd, uint64_t fields)
 {
-	/* Nothing known and no page yet: the word is already "unknown". */
-	word *w = slot(&entries, fd, fields != 0);
+	/* Even "unknown" needs a page: the generation must move, or a classification
+	 * that read this fd before the new object arrived could still land. */
+	word *w = slot(&entries, fd, true);
 	if (w)
 		replace_slot(w, fields);
 }
+
+static atomic_uint range_epoch;
+
+unsigned uw_fd_range_epoch(void) { return atomic_load_explicit(&range_epoch, memory_order_acquire); }
 
 void uw_fd_replace_range(unsigned lo, unsigned hi)
 {
 	if (lo > hi)
 		return;
+	/* Pages that do not exist are not walked: the epoch tells a classification
+	 * in flight on one of their fds that its result is stale. */
+	atomic_fetch_add_explicit(&range_epoch, 1, memory_order_acq_rel);
 	for (unsigned d = lo >> PAGE_BITS; d < DIR_SIZE && d <= (hi >> PAGE_BITS); d++) {
 		word *p = atomic_load_explicit(&entries.dir[d], memory_order_acquire);
 		if (!p)

@@ -50,6 +50,9 @@ void uw_fd_replace(int fd, uint64_t fields);
 /* As uw_fd_replace(fd, 0) for every fd in [lo, hi]. */
 void uw_fd_replace_range(unsigned lo, unsigned hi);
 
+/* Moves on every uw_fd_replace_range. */
+unsigned uw_fd_range_epoch(void);
+
 /* Sets or clears flag bits, keeping the generation. */
 void uw_fd_update_flags(int fd, uint64_t expected_gen_word, uint64_t set, uint64_t clear);
 

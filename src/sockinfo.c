@@ -94,9 +94,12 @@ uint64_t uw_fd_lookup(int fd)
 	uint64_t e = uw_fd_load(fd);
 	if (uw_e_kind(e) != UW_KIND_UNKNOWN)
 		return e;
+	unsigned epoch = uw_fd_range_epoch();
 	uint64_t fields = uw_classify(fd);
 	if (fields == 0)
 		return 0;
+	if (epoch != uw_fd_range_epoch())
+		return fields | (e & UW_E_GEN_MASK);
 	/* If a new object moved in meanwhile the swap fails: what we saw serves this
 	 * call only, and its stale generation keeps later flag updates off the word. */
 	uw_fd_cas(fd, e, fields);

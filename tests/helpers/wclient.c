@@ -150,7 +150,9 @@ int main(int argc, char **argv)
 	long calls = 0;
 	ssize_t r = 0;
 	int err = 0;
-	double last_ms = 0, unwritten_first_fail_ms = -1;
+	double last_ms = 0, short_ms = -1;
+	ssize_t short_ret = 0;
+	int short_err = 0;
 	int flags = dontwait ? MSG_DONTWAIT : 0;
 	unsigned uto_write = 0;
 	for (;;) {
@@ -197,6 +199,12 @@ int main(int argc, char **argv)
 			uto_write = uto_of(fd);
 		if (r > 0)
 			total += (unsigned long long)r;
+		if ((r < 0 || (size_t)r < len) && short_ms < 0) {
+			/* The call that met the wedge: how long it took, and what it said. */
+			short_ms = last_ms;
+			short_ret = r;
+			short_err = err;
+		}
 		if (r < 0 || (size_t)r < len) {
 			if (r < 0 || err)
 				break;
@@ -232,8 +240,9 @@ int main(int argc, char **argv)
 		pthread_timedjoin_np(th, NULL, &ts);
 	}
 	unsigned uto_end = a.family == AF_UNIX ? 0 : uto_of(fd);
-	(void)unwritten_first_fail_ms;
-	printf("{\"calls\": %ld, \"bytes\": %llu, \"ret\": %zd, \"errno\": \"%s\", \"last_ms\": %.1f, "
+	printf("{\"short_ms\": %.1f, \"short_ret\": %zd, \"short_errno\": \"%s\", ", short_ms, short_ret,
+	       errname(short_err));
+	printf("\"calls\": %ld, \"bytes\": %llu, \"ret\": %zd, \"errno\": \"%s\", \"last_ms\": %.1f, "
 	       "\"total_ms\": %.1f, \"uto_connect\": %u, \"uto_write\": %u, \"uto_end\": %u, "
 	       "\"after_ret\": %zd, \"after_errno\": \"%s\", \"after_ms\": %.1f, "
 	       "\"reader_ret\": %zd, \"reader_errno\": \"%s\", \"reader_ms\": %.1f, "

@@ -1,0 +1,198 @@
+"""The integration-test harness: real processes, real sockets, bounded waits.
+
+Each test is a function registered with @test; it raises AssertionError (via
+check()) to fail. Tests run concurrently on a thread pool because most of their
+time is spent waiting on deadlines, not computing. The summary line is
+'N passed, N failed'."""
+
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+LIB = os.path.join(BUILD, "libunwedge.so")
+LAUNCHER = os.path.join(BUILD, "unwedge")
+WCLIENT = os.path.join(BUILD, "tests", "wclient")
+WPEER = os.path.join(BUILD, "tests", "wpeer")
+
+TESTS = []
+
+
+def test(name, serial=False):
+    """Registers a test. serial=True runs it alone (timing-sensitive or heavy)."""
+
+    def register(fn):
+        TESTS.append((name, fn, serial))
+        return fn
+
+    return register
+
+
+class Failure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def base_env(**extra):
+    """The environment of a process under test: no stray UNWEDGE_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNWEDGE_") and k != "LD_PRELOAD"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def preload_env(**extra):
+    return base_env(LD_PRELOAD=LIB, **extra)
+
+
+_procs = []
+_procs_lock = threading.Lock()
+
+
+def spawn(argv, env=None, **kw):
+    p = subprocess.Popen(argv, env=env or base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    with _procs_lock:
+        _procs.append(p)
+    return p
+
+
+def finish(p, timeout):
+    """Waits at most timeout seconds. Returns (stdout, stderr, rc), rc None if it
+    had to be killed (it was still blocked)."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+        return out, err, p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate(timeout=10)
+        return out, err, None
+
+
+def json_line(out, key):
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{") and key in line:
+            return json.loads(line)
+    return None
+
+
+class Peer:
+    """A wpeer process listening on a fresh address; .addr to connect to."""
+
+    def __init__(self, kind, mode, tmp, extra=(), env=None, netns=None):
+        self.tmp = tmp
+        portfile = os.path.join(tmp, "port.%d" % id(self))
+        if kind == "tcp4":
+            listen = "tcp4:127.0.0.1:0"
+        elif kind == "tcp6":
+            listen = "tcp6:[::1]:0"
+        else:
+            listen = "%s:%s" % (kind, os.path.join(tmp, "peer.%d.sock" % id(self)))
+        argv = [WPEER, listen, mode, "--portfile", portfile] + list(extra)
+        if netns:
+            argv = netns + argv
+        self.proc = spawn(argv, env=env)
+        deadline = time.time() + 5
+        while not os.path.exists(portfile):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise Failure("peer did not start: %s" % self.proc.stderr.read())
+            time.sleep(0.01)
+        port = open(portfile).read().strip()
+        if kind == "tcp4":
+            self.addr = "tcp4:127.0.0.1:%s" % port
+        elif kind == "tcp6":
+            self.addr = "tcp6:[::1]:%s" % port
+        else:
+            self.addr = listen
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGUSR1)
+
+    def result(self, timeout=10):
+        out, err, rc = finish(self.proc, timeout)
+        return json_line(out, '"read"'), out, err
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+
+
+class Scratch:
+    """A temporary directory and the peers started in it, cleaned up after."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="unwedge-test.")
+        self.peers = []
+        return self
+
+    def peer(self, kind, mode, **kw):
+        p = Peer(kind, mode, self.dir, **kw)
+        self.peers.append(p)
+        return p
+
+    def __exit__(self, *exc):
+        for p in self.peers:
+            p.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def client(addr, call, env, args=(), timeout=20, netns=None):
+    """Runs wclient; returns (result dict or None if killed while blocked, stderr)."""
+    argv = [WCLIENT, addr, call] + [str(a) for a in args]
+    if netns:
+        argv = netns + argv
+    out, err, rc = finish(spawn(argv, env=env), timeout)
+    if rc is None:
+        return None, err
+    res = json_line(out, '"calls"')
+    check(res is not None, "wclient printed no result (rc=%s): %s %s" % (rc, out, err))
+    return res, err
+
+
+def run_all(selected=None):
+    started = time.time()
+    todo = [t for t in TESTS if not selected or any(s in t[0] for s in selected)]
+    results = {}
+    lock = threading.Lock()
+
+    def one(t):
+        name, fn, _ = t
+        t0 = time.time()
+        try:
+            fn()
+            ok, msg = True, ""
+        except Failure as e:
+            ok, msg = False, str(e)
+        except Exception:
+            ok, msg = False, traceback.format_exc()
+        with lock:
+            results[name] = ok
+            status = "PASS" if ok else "FAIL"
+            print("%s %s (%.1fs)%s" % (status, name, time.time() - t0, ("\n    " + msg.replace("\n", "\n    ")) if msg else ""), flush=True)
+
+    parallel = [t for t in todo if not t[2]]
+    serial = [t for t in todo if t[2]]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=int(os.environ.get("UNWEDGE_TEST_JOBS", "6"))) as ex:
+        list(ex.map(one, parallel))
+    for t in serial:
+        one(t)
+    with _procs_lock:
+        for p in _procs:
+            if p.poll() is None:
+                p.kill()
+    passed = sum(1 for v in results.values() if v)
+    failed = len(results) - passed
+    return passed, failed, time.time() - started

@@ -1,0 +1,121 @@
+#include <stdlib.h>
+
+#include "../../src/config.h"
+#include "check.h"
+
+static const char *env[16][2];
+
+static const char *get(const char *name)
+{
+	for (int i = 0; env[i][0]; i++)
+		if (!strcmp(env[i][0], name))
+			return env[i][1];
+	return NULL;
+}
+
+static void set_env(const char *const pairs[][2], int n)
+{
+	memset(env, 0, sizeof env);
+	for (int i = 0; i < n; i++)
+		env[i][0] = pairs[i][0], env[i][1] = pairs[i][1];
+}
+
+static void defaults(void)
+{
+	struct uw_config c;
+	char err[256] = "";
+	set_env(NULL, 0);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 30000);
+	CHECK(c.uto_ms == 30000); /* follows the deadline */
+	CHECK(!c.deadline_total);
+	CHECK(c.shutdown_on_timeout);
+	CHECK(!c.uto_all_sockets);
+	CHECK(c.log_path[0] == 0 && !c.log_off);
+}
+
+static void every_setting(void)
+{
+	const char *const p[][2] = {{"UNWEDGE_TIMEOUT", "1.5s"},
+				    {"UNWEDGE_TCP_USER_TIMEOUT", "250ms"},
+				    {"UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "all"},
+				    {"UNWEDGE_DEADLINE", "total"},
+				    {"UNWEDGE_ON_TIMEOUT", "error"},
+				    {"UNWEDGE_LOG", "/var/log/unwedge.log"}};
+	struct uw_config c;
+	char err[256] = "";
+	set_env(p, 6);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 1500);
+	CHECK(c.uto_ms == 250);
+	CHECK(c.uto_all_sockets);
+	CHECK(c.deadline_total);
+	CHECK(!c.shutdown_on_timeout);
+	CHECK_STR(c.log_path, "/var/log/unwedge.log");
+}
+
+static void off_switches(void)
+{
+	const char *const p[][2] = {{"UNWEDGE_TIMEOUT", "off"}, {"UNWEDGE_LOG", "off"}};
+	struct uw_config c;
+	char err[256] = "";
+	set_env(p, 2);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 0);
+	CHECK(c.uto_ms == 0);
+	CHECK(c.log_off);
+	const char *const q[][2] = {{"UNWEDGE_TIMEOUT", "off"}, {"UNWEDGE_TCP_USER_TIMEOUT", "10s"}};
+	set_env(q, 2);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 0 && c.uto_ms == 10000);
+}
+
+static void errors_name_the_input(void)
+{
+	const char *const cases[][2] = {{"UNWEDGE_TIMEOUT", "30"},
+					{"UNWEDGE_TCP_USER_TIMEOUT", "fast"},
+					{"UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "some"},
+					{"UNWEDGE_DEADLINE", "never"},
+					{"UNWEDGE_ON_TIMEOUT", "panic"},
+					{"UNWEDGE_LOG", "relative.log"}};
+	for (int i = 0; i < 6; i++) {
+		struct uw_config c;
+		char err[256] = "";
+		set_env(&cases[i], 1);
+		CHECK(uw_config_from_env(&c, get, err, sizeof err) == -1);
+		char want[128];
+		snprintf(want, sizeof want, "%s='%s' is invalid", cases[i][0], cases[i][1]);
+		CHECK(strstr(err, want) != NULL);
+		CHECK(strchr(err, '\n') == NULL); /* one line */
+	}
+}
+
+static void flags_use_the_same_parser(void)
+{
+	struct uw_config c;
+	char err[256] = "";
+	uw_config_defaults(&c);
+	CHECK(uw_config_set(&c, UW_OPT_TIMEOUT, "2s", "--timeout", err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 2000);
+	CHECK(uw_config_set(&c, UW_OPT_TIMEOUT, "2", "--timeout", err, sizeof err) == -1);
+	CHECK(strstr(err, "--timeout='2' is invalid: missing unit") != NULL);
+}
+
+static void env_names(void)
+{
+	CHECK(uw_config_find_env("UNWEDGE_TIMEOUT=1s") == UW_OPT_TIMEOUT);
+	CHECK(uw_config_find_env("UNWEDGE_TIMEOUTX=1s") == -1);
+	CHECK(uw_config_find_env("UNWEDGE_LOG") == UW_OPT_LOG);
+	CHECK(!uw_config_env_is_known("UNWEDGE_TIMOUT=1s"));
+}
+
+int main(void)
+{
+	RUN(defaults);
+	RUN(every_setting);
+	RUN(off_switches);
+	RUN(errors_name_the_input);
+	RUN(flags_use_the_same_parser);
+	RUN(env_names);
+	return check_failures;
+}

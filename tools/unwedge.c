@@ -1,0 +1,187 @@
+/* unwedge: run a program with libunwedge.so preloaded and configured.
+ * Usable as a container ENTRYPOINT: it validates its flags, sets the UNWEDGE_*
+ * variables, adds the preload to LD_PRELOAD and execs the command. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/config.h"
+#include "binary_check.h"
+
+#define PRELOAD_NAME "libunwedge.so"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: unwedge [options] [--] COMMAND [ARGS...]\n\n"
+		   "Runs COMMAND with deadlines on its writes to blocking sockets.\n\n"
+		   "options:\n");
+	for (int i = 0; i < UW_OPT_COUNT; i++)
+		fprintf(f, "  %-27s %s (default %s; sets %s)\n", uw_options[i].flag, uw_options[i].values,
+			uw_options[i].fallback, uw_options[i].env);
+	fprintf(f, "  %-27s %s\n", "--preload PATH", "the libunwedge.so to use (default: next to this program, or ../lib/unwedge/)");
+	fprintf(f, "  %-27s %s\n", "-h, --help", "show this help");
+	fprintf(f, "  %-27s %s\n", "--version", "show the version");
+	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
+		   "Go and statically linked programs cannot be reached by any preload.\n");
+}
+
+static int bad_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "unwedge: %s%s\nTry 'unwedge --help'.\n", msg, arg ? arg : "");
+	return 2;
+}
+
+static int readable(const char *p) { return p && access(p, R_OK) == 0; }
+
+/* Next to the launcher (the build tree), or in ../lib/unwedge (an installed tree). */
+static int find_preload(char *out, size_t outlen)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	const char *rel[] = {"/" PRELOAD_NAME, "/../lib/unwedge/" PRELOAD_NAME};
+	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+		char cand[PATH_MAX + 64];
+		snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+		if (readable(cand) && realpath(cand, out) && strlen(out) < outlen)
+			return 0;
+	}
+	return -1;
+}
+
+/* Whether LD_PRELOAD (entries split by ':' or ' ') names lib already. */
+static int preload_has(const char *list, const char *lib)
+{
+	char buf[8192];
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *save = NULL, *t = strtok_r(buf, ": ", &save); t; t = strtok_r(NULL, ": ", &save)) {
+		char real[PATH_MAX];
+		if (strcmp(t, lib) == 0 || (realpath(t, real) && strcmp(real, lib) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int add_preload(const char *lib)
+{
+	const char *cur = getenv("LD_PRELOAD");
+	if (cur && *cur) {
+		if (preload_has(cur, lib))
+			return 0;
+		size_t n = strlen(lib) + strlen(cur) + 2;
+		char *v = malloc(n);
+		if (!v)
+			return -1;
+		/* First, so that our wrappers see the application's calls before any other preload's. */
+		snprintf(v, n, "%s:%s", lib, cur);
+		return setenv("LD_PRELOAD", v, 1);
+	}
+	return setenv("LD_PRELOAD", lib, 1);
+}
+
+/* Finds cmd the way execvp will, for the reachability warning. */
+static int resolve(const char *cmd, char *out, size_t outlen)
+{
+	if (strchr(cmd, '/'))
+		return snprintf(out, outlen, "%s", cmd) < (int)outlen ? 0 : -1;
+	const char *path = getenv("PATH");
+	char buf[8192];
+	snprintf(buf, sizeof buf, "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, outlen, "%s/%s", *d ? d : ".", cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct uw_config cfg;
+	const char *values[UW_OPT_COUNT] = {0};
+	const char *preload = NULL;
+	char err[700];
+	int i = 1;
+
+	uw_config_defaults(&cfg);
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("unwedge %s\n", UNWEDGE_VERSION);
+			return 0;
+		}
+		const char *eq = strchr(a, '=');
+		size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
+		const char *value = eq ? eq + 1 : NULL;
+		int opt = -1;
+		for (int k = 0; k < UW_OPT_COUNT; k++)
+			if (strlen(uw_options[k].flag) == name_len && !strncmp(uw_options[k].flag, a, name_len))
+				opt = k;
+		int is_preload = name_len == 9 && !strncmp(a, "--preload", 9);
+		if (opt < 0 && !is_preload)
+			return bad_usage("unknown option ", a);
+		if (!value) {
+			if (i + 1 >= argc)
+				return bad_usage("missing value for ", a);
+			value = argv[++i];
+		}
+		if (is_preload) {
+			preload = value;
+			continue;
+		}
+		if (uw_config_set(&cfg, (enum uw_opt)opt, value, uw_options[opt].flag, err, sizeof err) != 0) {
+			fprintf(stderr, "unwedge: %s\n", err);
+			return 2;
+		}
+		values[opt] = value;
+	}
+	if (i >= argc)
+		return bad_usage("no command given", NULL);
+
+	char lib[PATH_MAX];
+	if (preload) {
+		if (!readable(preload) || !realpath(preload, lib))
+			return bad_usage("cannot read --preload ", preload);
+	} else if (find_preload(lib, sizeof lib) != 0) {
+		lib[0] = 0;
+	}
+	for (int k = 0; k < UW_OPT_COUNT; k++)
+		if (values[k] && setenv(uw_options[k].env, values[k], 1) != 0)
+			return bad_usage("cannot set ", uw_options[k].env);
+
+	/* From here on, the command runs whatever happens: an entrypoint that
+	 * refuses to start the service is worse than an unprotected service. */
+	if (!lib[0])
+		fprintf(stderr, "unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
+				"running %s unprotected\n", PRELOAD_NAME, argv[i]);
+	else if (add_preload(lib) != 0)
+		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", argv[i]);
+
+	char path[PATH_MAX], why[PATH_MAX + 200];
+	if (resolve(argv[i], path, sizeof path) == 0 && uw_binary_unreachable(path, why, sizeof why))
+		fprintf(stderr, "unwedge: warning: %s; it runs unprotected\n", why);
+
+	execvp(argv[i], &argv[i]);
+	int e = errno;
+	fprintf(stderr, "unwedge: cannot run %s: %s\n", argv[i], strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
