@@ -46,6 +46,13 @@ static inline enum uw_route uw_route(int fd, uint64_t *e)
 	return uw_route_loaded(fd, e);
 }
 
+/* MSG_DONTWAIT calls need no deadline, but a socket that timed out still
+ * refuses them: the mark means every later write fails. */
+static inline bool uw_dontwait_passes(int fd, int flags)
+{
+	return (flags & MSG_DONTWAIT) && !(uw_fd_load(fd) & UW_E_TIMED_OUT);
+}
+
 /* The libc function, or the raw system call before we bound it. */
 #define UW_CALL_REAL(name, sysno, ...) \
 	(UW_LIKELY(uw_real.name != NULL) ? uw_real.name(__VA_ARGS__) : syscall(sysno, __VA_ARGS__))

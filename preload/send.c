@@ -1,5 +1,5 @@
 /* send, sendto, sendmsg: the caller's flags plus MSG_DONTWAIT. A caller that
- * asked for MSG_DONTWAIT itself gets libc untouched. */
+ * asked for MSG_DONTWAIT itself gets libc untouched, unless the socket timed out. */
 #include <limits.h>
 
 #include "iov.h"
@@ -36,7 +36,7 @@ static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t 
 	case UW_ROUTE_GUARD:
 		break;
 	}
-	if (n == 0)
+	if (n == 0 || (flags & MSG_DONTWAIT))
 		return uw_real.sendto(fd, buf, n, flags, to, tolen);
 	int saved = errno;
 	ssize_t r = uw_real.sendto(fd, buf, n, flags | MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
@@ -50,7 +50,7 @@ static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t 
 
 UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	if (flags & MSG_DONTWAIT)
+	if (uw_dontwait_passes(fd, flags))
 		return uw_real.send ? uw_real.send(fd, buf, n, flags) : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
 	return guarded_sendto("send", fd, buf, n, flags, NULL, 0);
 }
@@ -58,7 +58,7 @@ UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 UW_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
 			 socklen_t tolen)
 {
-	if (flags & MSG_DONTWAIT)
+	if (uw_dontwait_passes(fd, flags))
 		return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
 	return guarded_sendto("sendto", fd, buf, n, flags, to, tolen);
 }
@@ -82,7 +82,7 @@ static ssize_t sendmsg_pass(struct uw_call *c) { return uw_real.sendmsg(c->fd, c
 UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
 	uint64_t e;
-	if (flags & MSG_DONTWAIT)
+	if (uw_dontwait_passes(fd, flags))
 		return UW_CALL_REAL(sendmsg, SYS_sendmsg, fd, m, flags);
 	switch (uw_route(fd, &e)) {
 	case UW_ROUTE_PASS:
@@ -93,7 +93,7 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 		break;
 	}
 	size_t n = m && m->msg_iovlen <= IOV_MAX ? uw_iov_total(m->msg_iov, m->msg_iovlen) : (size_t)-1;
-	if (n == 0 || n == (size_t)-1)
+	if (n == 0 || n == (size_t)-1 || (flags & MSG_DONTWAIT))
 		return uw_real.sendmsg(fd, m, flags);
 	int saved = errno;
 	ssize_t r = uw_real.sendmsg(fd, m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -67,7 +67,7 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	uint64_t e;
-	if (flags & MSG_DONTWAIT)
+	if (uw_dontwait_passes(fd, flags))
 		return (int)UW_CALL_REAL(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
 	switch (uw_route(fd, &e)) {
 	case UW_ROUTE_PASS:
@@ -77,7 +77,7 @@ UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
 	case UW_ROUTE_GUARD:
 		break;
 	}
-	if (vlen == 0 || vlen > UIO_MAXIOV)
+	if (vlen == 0 || vlen > UIO_MAXIOV || (flags & MSG_DONTWAIT))
 		return uw_real.sendmmsg(fd, vec, vlen, flags);
 	int saved = errno;
 	int r = uw_real.sendmmsg(fd, vec, vlen, flags | MSG_DONTWAIT | MSG_NOSIGNAL);

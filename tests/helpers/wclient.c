@@ -15,6 +15,7 @@
  *   --reader-thread  a second thread blocks in recv() on the same socket
  *   --hold-ms MS     after writing, sleep MS, then try one more 1-byte send
  *   --sndbuf N       SO_SNDBUF
+ *   --delay-ms MS    sleep after connecting, before the first write
  */
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 	const char *call = argv[2];
 	size_t chunk = 4 << 20;
 	unsigned long long total_limit = 0;
-	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0;
+	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0;
 	bool nonblock = false, sock_nonblock = false, dontwait = false, reader_thread = false;
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--uto")) uto = atoi(v), i++;
 		else if (!strcmp(o, "--sndbuf")) sndbuf = atoi(v), i++;
 		else if (!strcmp(o, "--hold-ms")) hold_ms = atoi(v), i++;
+		else if (!strcmp(o, "--delay-ms")) delay_ms = atoi(v), i++;
 		else if (!strcmp(o, "--nonblock")) nonblock = true;
 		else if (!strcmp(o, "--sock-nonblock")) sock_nonblock = true;
 		else if (!strcmp(o, "--dontwait")) dontwait = true;
@@ -141,6 +143,8 @@ int main(int argc, char **argv)
 		lseek(file, 0, SEEK_SET);
 	}
 
+	if (delay_ms)
+		usleep((useconds_t)delay_ms * 1000);
 	pthread_t th;
 	t0 = now_ms();
 	if (reader_thread)

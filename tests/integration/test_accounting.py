@@ -1,0 +1,42 @@
+"""Byte accounting: what the calls report as written is exactly what the peer
+reads once it resumes, in order, with nothing lost or duplicated."""
+
+import time
+
+from harness import Scratch, base_env, check, client, preload_env, spawn, finish, json_line, WCLIENT, test
+
+T_MS = 800
+
+
+def accounting(kind, call, on_timeout):
+    # No kernel user timeout here: it would abort the connection before the
+    # peer resumes, and the point is to count bytes across a live connection.
+    env = preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_TCP_USER_TIMEOUT="off", UNWEDGE_ON_TIMEOUT=on_timeout)
+    with Scratch() as s:
+        peer = s.peer(kind, "hold-then-drain")
+        c = spawn([WCLIENT, peer.addr, call, "--total", str(64 << 20), "--hold-ms", "1500"], env=env)
+        time.sleep(T_MS / 1000 + 0.5)  # the client has timed out and holds the socket open
+        peer.resume()
+        out, err, rc = finish(c, 15)
+        res = json_line(out or "", '"calls"')
+        check(res is not None, "client result missing (rc=%s): %s" % (rc, err))
+        check(res["errno"] == "ETIMEDOUT", "client did not time out: %s" % res)
+        got, pout, perr = peer.result(timeout=10)
+    check(got is not None, "peer result missing: %s %s" % (pout, perr))
+    check(got["pattern_ok"], "the peer saw bytes out of order or corrupted")
+    check(got["read"] == res["bytes"], "the calls reported %d bytes written, the peer read %d" % (res["bytes"], got["read"]))
+    check(res["bytes"] > 0, "nothing was written at all")
+
+
+for kind in ("tcp4", "unix"):
+    for call in ("write", "writev", "sendmsg", "sendfile"):
+        test("accounting/%s/%s" % (kind, call))(lambda kind=kind, call=call: accounting(kind, call, "shutdown"))
+test("accounting/tcp4/write/on-timeout-error")(lambda: accounting("tcp4", "write", "error"))
+
+
+@test("accounting/control")
+def accounting_control():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "hold-then-drain")
+        res, _ = client(peer.addr, "write", base_env(), ["--total", 64 << 20], timeout=T_MS / 1000 + 1.5)
+    check(res is None, "without the preload the write did not hang: %s" % res)
