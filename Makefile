@@ -16,7 +16,7 @@ CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
-HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
 .PHONY: all check demo clean format format-check
@@ -41,6 +41,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
 $(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -static -o $@ $<
 
 $(BUILD)/demo/%: tools/demo/%.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,91 @@
+"""Configuration from the environment: a bad value gets one clear line naming
+the variable, and the program runs on with unwedge disabled."""
+
+import os
+import subprocess
+
+from harness import Scratch, check, client, preload_env, test
+
+
+def sh(script, env):
+    return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, timeout=10)
+
+
+@test("config/bad-value-disables-and-names-the-variable")
+def bad_value():
+    for var, value in (("UNWEDGE_TIMEOUT", "abc"), ("UNWEDGE_TIMEOUT", "30"), ("UNWEDGE_DEADLINE", "sometimes"),
+                       ("UNWEDGE_ON_TIMEOUT", "explode"), ("UNWEDGE_LOG", "relative/path"),
+                       ("UNWEDGE_TCP_USER_TIMEOUT", "-5s"), ("UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "most")):
+        p = sh("echo alive; exit 3", preload_env(**{var: value}))
+        check(p.stdout == "alive\n" and p.returncode == 3, "%s=%s: the program did not run normally: %r rc=%d" % (var, value, p.stdout, p.returncode))
+        lines = p.stderr.splitlines()
+        check(len(lines) == 1 and "%s='%s'" % (var, value) in lines[0] and "disabled" in lines[0],
+              "%s=%s: want one line naming it, got %r" % (var, value, p.stderr))
+
+
+@test("config/bad-value-really-disables")
+def bad_value_disables():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="1x"), [], timeout=2.5)
+    check(res is None, "with an invalid setting unwedge should be off, but the write returned: %s" % res)
+
+
+@test("config/unknown-variable-warned")
+def unknown_variable():
+    p = sh("echo alive", preload_env(UNWEDGE_TIMOUT="5s"))
+    check(p.stdout == "alive\n", "program did not run")
+    check("UNWEDGE_TIMOUT" in p.stderr and len(p.stderr.splitlines()) == 1, "want one warning naming it: %r" % p.stderr)
+
+
+@test("config/log-to-file")
+def log_file():
+    with Scratch() as s:
+        path = os.path.join(s.dir, "unwedge.log")
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="500ms", UNWEDGE_LOG=path), [])
+        check(res["errno"] == "ETIMEDOUT", "did not time out: %s" % res)
+        check("timed out" not in err, "the line went to stderr too: %r" % err)
+        text = open(path).read()
+        mode = os.stat(path).st_mode & 0o777
+    check(text.count("\n") == 1 and "write timed out" in text, "log file: %r" % text)
+    for field in ("pid=", "fd=", "local=127.0.0.1:", "peer=127.0.0.1:", "moved=", "pending=", "waited=", "action=shutdown"):
+        check(field in text, "log line lacks %s: %r" % (field, text))
+    check(mode == 0o600, "log file mode %o, want 600" % mode)
+
+
+@test("config/log-off")
+def log_off():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="500ms", UNWEDGE_LOG="off"), [])
+    check(res["errno"] == "ETIMEDOUT" and err == "", "want a silent timeout: %s %r" % (res, err))
+
+
+@test("config/on-timeout-shutdown-wakes-readers")
+def shutdown_wakes():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="1s"), ["--reader-thread"])
+    check(res["reader_ret"] == 0 and 900 <= res["reader_ms"] <= 1600, "the blocked reader should see EOF at ~1 s: %s" % res)
+
+
+@test("config/on-timeout-error-leaves-the-socket-open")
+def error_mode():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        # Without the kernel's user timeout, which would end the connection itself.
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="1s", UNWEDGE_ON_TIMEOUT="error",
+                                                          UNWEDGE_TCP_USER_TIMEOUT="off"),
+                          ["--reader-thread", "--after-fail", 1])
+    check(res["errno"] == "ETIMEDOUT" and res["after_errno"] == "ETIMEDOUT", "writes should fail: %s" % res)
+    check(res["reader_ms"] < 0, "the reader was woken, so the socket was shut down: %s" % res)
+    check("action=error" in err, "log: %r" % err)
+
+
+@test("config/timeout-off")
+def timeout_off():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        res, _ = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="off"), [], timeout=2)
+    check(res is None, "UNWEDGE_TIMEOUT=off still timed out: %s" % res)

@@ -1,0 +1,83 @@
+"""The unwedge command: validates its flags with the preload's parser, merges
+LD_PRELOAD, sets the variables and execs the command (an ENTRYPOINT)."""
+
+import os
+import subprocess
+
+from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, client, test
+
+HELLO = os.path.join(BUILD, "tests", "hello")
+HELLO_STATIC = os.path.join(BUILD, "tests", "hello-static")
+
+
+def launch(args, env=None):
+    return subprocess.run([LAUNCHER] + args, env=env or base_env(), capture_output=True, text=True, timeout=20)
+
+
+@test("launcher/help-and-version")
+def help_version():
+    p = launch(["--help"])
+    check(p.returncode == 0 and "--timeout" in p.stdout and "--on-timeout" in p.stdout, "help: %r" % p.stdout)
+    p = launch(["--version"])
+    check(p.returncode == 0 and p.stdout.startswith("unwedge "), "version: %r" % p.stdout)
+
+
+@test("launcher/option-errors")
+def option_errors():
+    cases = [(["--timeout", "5", "--", HELLO], "--timeout='5'"),
+             (["--deadline=forever", HELLO], "--deadline='forever'"),
+             (["--on-timeout", "panic", HELLO], "--on-timeout='panic'"),
+             (["--bogus", HELLO], "--bogus"),
+             (["--timeout"], "missing value for --timeout"),
+             (["--timeout", "1s"], "no command"),
+             (["--preload", "/nonexistent/lib.so", HELLO], "/nonexistent/lib.so")]
+    for args, want in cases:
+        p = launch(args)
+        check(p.returncode == 2, "%s: rc %d, want 2" % (args, p.returncode))
+        check(want in p.stderr and p.stdout == "", "%s: message %r lacks %r" % (args, p.stderr, want))
+
+
+@test("launcher/sets-variables-and-execs")
+def sets_and_execs():
+    p = launch(["--timeout", "2s", "--tcp-user-timeout=5s", "--deadline", "total", "--on-timeout", "error",
+                "--", HELLO, "7", "two words"])
+    check(p.returncode == 7, "exit code not passed through: %d %s" % (p.returncode, p.stderr))
+    for line in ("arg=7", "arg=two words", "LD_PRELOAD=%s" % LIB, "UNWEDGE_TIMEOUT=2s",
+                 "UNWEDGE_TCP_USER_TIMEOUT=5s", "UNWEDGE_DEADLINE=total", "UNWEDGE_ON_TIMEOUT=error"):
+        check(line in p.stdout.splitlines(), "missing %r in %r" % (line, p.stdout))
+    check(p.stderr == "", "unexpected stderr: %r" % p.stderr)
+
+
+@test("launcher/merges-LD_PRELOAD")
+def merges():
+    other = "/lib/x86_64-linux-gnu/libm.so.6"
+    p = launch(["--", HELLO], env=base_env(LD_PRELOAD=other))
+    check("LD_PRELOAD=%s:%s" % (LIB, other) in p.stdout, "existing entry dropped or order wrong: %r" % p.stdout)
+    # Nested launchers (an entrypoint calling another) add it once.
+    p = launch(["--", LAUNCHER, "--", HELLO], env=base_env(LD_PRELOAD=other))
+    check(p.stdout.count(LIB) == 1 and other in p.stdout, "duplicated or lost: %r" % p.stdout)
+    p = launch(["--", HELLO], env=base_env(LD_PRELOAD="%s %s" % (other, LIB)))
+    check(p.stdout.count(LIB) == 1, "space-separated entry duplicated: %r" % p.stdout)
+
+
+@test("launcher/command-not-found")
+def not_found():
+    p = launch(["--", "/nonexistent/daemon"])
+    check(p.returncode == 127 and "/nonexistent/daemon" in p.stderr, "rc %d %r" % (p.returncode, p.stderr))
+
+
+@test("launcher/warns-for-static-binaries-and-still-runs-them")
+def static_warning():
+    p = launch(["--", HELLO_STATIC, "4"])
+    check(p.returncode == 4 and "arg=4" in p.stdout, "the static program did not run: %d %r" % (p.returncode, p.stdout))
+    check("statically linked" in p.stderr and len(p.stderr.splitlines()) == 1, "warning: %r" % p.stderr)
+
+
+@test("launcher/end-to-end")
+def end_to_end():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        from harness import WCLIENT
+        p = subprocess.run([LAUNCHER, "--timeout", "1s", "--", WCLIENT, peer.addr, "write"], env=base_env(),
+                           capture_output=True, text=True, timeout=10)
+    check('"errno": "ETIMEDOUT"' in p.stdout and "write timed out" in p.stderr, "%r %r" % (p.stdout, p.stderr))

@@ -1,0 +1,73 @@
+"""TCP_USER_TIMEOUT: set on blocking connected and accepted TCP sockets, never
+over the application's own, and never left on a socket that is or becomes
+non-blocking: such a connection survives a pause longer than T."""
+
+from harness import Scratch, check, client, json_line, preload_env, test
+
+T_MS = 1000
+
+
+def run(args, env=None, peer_env=None, peer_extra=()):
+    with Scratch() as s:
+        peer = s.peer("tcp4", "drain", env=peer_env, extra=peer_extra)
+        res, err = client(peer.addr, "write", env or preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS), ["--total", 1000] + list(args))
+        got, out, _ = peer.result()
+    return res, json_line(out, "accepted_uto")
+
+
+@test("tcp-user-timeout/set-on-blocking-connect")
+def connect_sets():
+    res, _ = run([])
+    check(res["uto_connect"] == T_MS, "after connect: %s, want %d" % (res["uto_connect"], T_MS))
+    res, _ = run([], env=preload_env(UNWEDGE_TIMEOUT="1s", UNWEDGE_TCP_USER_TIMEOUT="2500ms"))
+    check(res["uto_connect"] == 2500, "explicit value: %s" % res["uto_connect"])
+    res, _ = run([], env=preload_env(UNWEDGE_TIMEOUT="1s", UNWEDGE_TCP_USER_TIMEOUT="off"))
+    check(res["uto_connect"] == 0, "off: %s" % res["uto_connect"])
+
+
+@test("tcp-user-timeout/set-on-blocking-accept")
+def accept_sets():
+    _, acc = run([], peer_env=preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS), peer_extra=["--report-uto"])
+    check(acc is not None and acc["accepted_uto"] == T_MS, "accepted socket: %s" % acc)
+
+
+@test("tcp-user-timeout/application-value-kept")
+def app_value():
+    res, _ = run(["--uto", 12345])
+    check(res["uto_connect"] == 12345 and res["uto_end"] == 12345, "the application's 12345 ms was changed: %s" % res)
+
+
+@test("tcp-user-timeout/none-on-nonblocking")
+def nonblocking():
+    res, _ = run(["--sock-nonblock"])
+    check(res["uto_connect"] == 0 and res["uto_write"] == 0, "SOCK_NONBLOCK socket carries %s/%s" % (res["uto_connect"], res["uto_write"]))
+    res, _ = run(["--nonblock"])
+    check(res["uto_connect"] == T_MS, "blocking at connect: %s" % res["uto_connect"])
+    check(res["uto_end"] == 0, "became non-blocking, still carries %s" % res["uto_end"])
+    res, _ = run(["--sock-nonblock"], env=preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all"))
+    check(res["uto_write"] == T_MS, "scope=all should set it on a non-blocking socket too: %s" % res["uto_write"])
+
+
+def pause_longer_than_t(env):
+    # The peer stops reading for 2.5 T; the non-blocking client keeps its data
+    # queued, then probes the connection with one more byte.
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", env, ["--nonblock", "--chunk", 65536, "--hold-ms", int(2.5 * T_MS)])
+    return res
+
+
+@test("tcp-user-timeout/nonblocking-connection-survives-a-pause")
+def survives():
+    res = pause_longer_than_t(preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS))
+    check(res["errno"] == "EAGAIN", "setup: %s" % res)
+    # EAGAIN (still full) or success: either way the connection is alive.
+    check(res["hold_errno"] in ("EAGAIN", "0"), "the connection died during the pause: %s" % res["hold_errno"])
+
+
+@test("tcp-user-timeout/nonblocking-connection-survives-a-pause/control")
+def survives_control():
+    # With the user timeout forced onto every socket, the same pause kills the
+    # connection: the test above would notice a stray user timeout.
+    res = pause_longer_than_t(preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all"))
+    check(res["hold_errno"] in ("ETIMEDOUT", "EPIPE"), "scope=all should have aborted it: %s" % res["hold_errno"])
