@@ -24,31 +24,38 @@ all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(BASE) $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -c $< -o $@
 
 # Only libc: no libssl, no libunwind. -z now binds our own PLT at load, so no
 # lazy symbol resolution ever runs inside a wrapper (or a signal handler).
 $(BUILD)/libunwedge.so: $(SRC_OBJ) $(PRELOAD_OBJ)
-	$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
 
 $(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) src/config.h VERSION
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c tools/binary_check.c $(CONFIG_OBJ)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c tools/binary_check.c $(CONFIG_OBJ)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(SRC_OBJ) -lpthread
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(SRC_OBJ) -lpthread
 
 $(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -static -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -static -o $@ $<
 
 $(BUILD)/demo/%: tools/demo/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
 
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo

@@ -14,6 +14,10 @@
 typedef ssize_t (*sendfile_fn)(int, int, off_t *, size_t);
 
 #define TICK_NS 50000000LL /* the idle deadline's resolution on this path */
+/* The kernel restarts SO_SNDTIMEO for each chunk it moves inside one sendfile,
+ * so a call that keeps progressing never returns early. A total deadline
+ * therefore moves at most this much per kernel call. */
+#define TOTAL_CHUNK (64 * 1024)
 
 struct sf {
 	int fd;
@@ -54,6 +58,7 @@ static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int
 	s.start = s.progress = uw_now_ns();
 	s.app_ns = (int64_t)uw_app_sndtimeo_us(out, e) * 1000;
 	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
+	int64_t tick_set = 0;
 	for (;;) {
 		int64_t now = uw_now_ns();
 		int64_t ours = (uw_cfg.deadline_total ? s.start : s.progress) + ours_ns;
@@ -62,22 +67,27 @@ static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int
 			return done_or(&s, EAGAIN);
 		if (now >= ours) {
 			uint64_t waited = (uint64_t)(now - (uw_cfg.deadline_total ? s.start : s.progress)) / 1000000;
-			uw_backstop_restore(out);
 			uw_timeout_fire(out, e, name, s.done, count, waited);
 			return done_or(&s, ETIMEDOUT);
 		}
 		int64_t tick = (app < ours ? app : ours) - now;
 		if (tick > TICK_NS)
 			tick = TICK_NS;
-		uw_backstop_tick(out, (uint64_t)(tick + 999) / 1000);
+		if (tick != tick_set && (tick < TICK_NS || tick_set != TICK_NS)) {
+			uw_backstop_tick(out, (uint64_t)(tick + 999) / 1000);
+			tick_set = tick;
+		}
+		size_t want = count - s.done;
+		if (uw_cfg.deadline_total && want > TOTAL_CHUNK)
+			want = TOTAL_CHUNK;
 		int64_t before = uw_now_ns();
-		ssize_t r = real(out, in, off, count - s.done);
+		ssize_t r = real(out, in, off, want);
 		if (r > 0) {
 			s.done += (size_t)r;
 			s.progress = uw_now_ns();
 			/* Short well inside the tick: end of file, or a signal the
 			 * application should see now. Otherwise the tick ran out: go on. */
-			if (s.done == count || s.progress - before < tick)
+			if (s.done == count || ((size_t)r < want && s.progress - before < tick))
 				return done_or(&s, 0);
 			continue;
 		}

@@ -80,6 +80,25 @@ def finish(p, timeout):
         return out, err, None
 
 
+def wait_for_line(stream, needle, timeout):
+    """Reads stream line by line until one contains needle; returns what was read
+    (or None at timeout). The stream must be a text pipe."""
+    import select
+    seen = []
+    end = time.time() + timeout
+    while time.time() < end:
+        ready, _, _ = select.select([stream], [], [], max(0, end - time.time()))
+        if not ready:
+            break
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
+    return None
+
+
 def json_line(out, key):
     for line in out.splitlines():
         line = line.strip()

@@ -1,9 +1,7 @@
 """Byte accounting: what the calls report as written is exactly what the peer
 reads once it resumes, in order, with nothing lost or duplicated."""
 
-import time
-
-from harness import Scratch, base_env, check, client, preload_env, spawn, finish, json_line, WCLIENT, test
+from harness import Scratch, WCLIENT, base_env, check, client, finish, json_line, preload_env, spawn, test, wait_for_line
 
 T_MS = 800
 
@@ -14,8 +12,10 @@ def accounting(kind, call, on_timeout):
     env = preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_TCP_USER_TIMEOUT="off", UNWEDGE_ON_TIMEOUT=on_timeout)
     with Scratch() as s:
         peer = s.peer(kind, "hold-then-drain")
-        c = spawn([WCLIENT, peer.addr, call, "--total", str(64 << 20), "--hold-ms", "1500"], env=env)
-        time.sleep(T_MS / 1000 + 0.5)  # the client has timed out and holds the socket open
+        c = spawn([WCLIENT, peer.addr, call, "--total", str(32 << 20), "--hold-ms", "1500"], env=env)
+        # Resume the peer once the client has timed out (it holds the socket open).
+        logged = wait_for_line(c.stderr, "write timed out", timeout=10)
+        check(logged is not None, "no timeout was logged within 10 s")
         peer.resume()
         out, err, rc = finish(c, 15)
         res = json_line(out or "", '"calls"')

@@ -1,17 +1,18 @@
 """Idle versus total deadlines, against a reader that is slow but steady
-(2 MB/s in 10 ms steps): one 8 MiB write takes about 3 s, more than T = 1 s.
+(2 MB/s in 10 ms steps): one 8 MiB write takes about 4 s, more than T = 1 s.
 The idle deadline never trips, because bytes keep moving; the total deadline
 does, with a partial count."""
 
 from harness import Scratch, base_env, check, client, preload_env, test
 
 T_MS = 1000
-ARGS = ["--chunk", 8 << 20, "--total", 8 << 20]
+# Small buffers on both sides, so the write lasts as long as the reader makes it.
+ARGS = ["--chunk", 8 << 20, "--total", 8 << 20, "--sndbuf", 65536]
 
 
 def slow_write(env, call="write"):
     with Scratch() as s:
-        peer = s.peer("tcp4", "slow:2000000")
+        peer = s.peer("tcp4", "slow:2000000", extra=["--rcvbuf", "65536"])
         res, err = client(peer.addr, call, env, ARGS, timeout=30)
         got, _, _ = peer.result()
     check(res is not None, "the client hung")
