@@ -16,6 +16,7 @@
  *   --hold-ms MS     after writing, sleep MS, then try one more 1-byte send
  *   --sndbuf N       SO_SNDBUF
  *   --delay-ms MS    sleep after connecting, before the first write
+ *   --inherit-fd N   use the already connected socket N instead (ADDR ignored)
  */
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	const char *call = argv[2];
 	size_t chunk = 4 << 20;
 	unsigned long long total_limit = 0;
-	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0;
+	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0, inherit = -1;
 	bool nonblock = false, sock_nonblock = false, dontwait = false, reader_thread = false;
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
@@ -93,20 +94,21 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--sndbuf")) sndbuf = atoi(v), i++;
 		else if (!strcmp(o, "--hold-ms")) hold_ms = atoi(v), i++;
 		else if (!strcmp(o, "--delay-ms")) delay_ms = atoi(v), i++;
+		else if (!strcmp(o, "--inherit-fd")) inherit = atoi(v), i++;
 		else if (!strcmp(o, "--nonblock")) nonblock = true;
 		else if (!strcmp(o, "--sock-nonblock")) sock_nonblock = true;
 		else if (!strcmp(o, "--dontwait")) dontwait = true;
 		else if (!strcmp(o, "--reader-thread")) reader_thread = true;
 		else { fprintf(stderr, "wclient: unknown option %s\n", o); return 2; }
 	}
-	fd = socket(a.family, a.type | (sock_nonblock ? SOCK_NONBLOCK : 0), 0);
+	fd = inherit >= 0 ? inherit : socket(a.family, a.type | (sock_nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		die("socket");
 	if (sndbuf)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	if (uto >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof uto) != 0)
 		die("setsockopt TCP_USER_TIMEOUT");
-	if (connect(fd, (struct sockaddr *)&a.ss, a.len) != 0) {
+	if (inherit < 0 && connect(fd, (struct sockaddr *)&a.ss, a.len) != 0) {
 		if (errno != EINPROGRESS)
 			die("connect");
 		struct pollfd p = {fd, POLLOUT, 0};

@@ -71,3 +71,24 @@ def survives_control():
     # connection: the test above would notice a stray user timeout.
     res = pause_longer_than_t(preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all"))
     check(res["hold_errno"] in ("ETIMEDOUT", "EPIPE"), "scope=all should have aborted it: %s" % res["hold_errno"])
+
+
+@test("tcp-user-timeout/set-at-first-write-of-an-inherited-socket")
+def inherited():
+    # A socket connected by a parent without the preload and passed across exec:
+    # unwedge never saw it created, so it acts at the first write.
+    import socket
+    import subprocess
+    from harness import WCLIENT, json_line
+    with Scratch() as s:
+        peer = s.peer("tcp4", "drain")
+        host, port = peer.addr.split(":")[1], int(peer.addr.split(":")[2])
+        sock = socket.create_connection((host, port))
+        fd = sock.fileno()
+        p = subprocess.run([WCLIENT, "tcp4:0.0.0.0:0", "write", "--inherit-fd", str(fd), "--total", "1000"],
+                           env=preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS), pass_fds=[fd], capture_output=True, text=True, timeout=10)
+        sock.close()
+    res = json_line(p.stdout, '"calls"')
+    check(res is not None, "no result: %s %s" % (p.stdout, p.stderr))
+    check(res["uto_connect"] == 0, "before the first write: %s" % res["uto_connect"])
+    check(res["uto_write"] == T_MS, "after the first write: %s, want %d" % (res["uto_write"], T_MS))
