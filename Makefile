@@ -63,11 +63,12 @@ demo: all $(DEMO_BIN)
 check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN)
 	python3 tests/run.py
 
+FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch])
 format:
-	clang-format -i src/*.[ch] preload/*.[ch] tools/*.c tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch]
+	clang-format -i $(FORMATTED)
 
 format-check:
-	clang-format --dry-run --Werror src/*.[ch] preload/*.[ch] tools/*.c tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch]
+	clang-format --dry-run --Werror $(FORMATTED)
 
 clean:
 	rm -rf $(BUILD)

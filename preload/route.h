@@ -14,7 +14,7 @@
 #include "../src/real.h"
 #include "../src/runtime.h"
 
-#define UW_EXPORT __attribute__((visibility("default")))
+#define UW_EXPORT    __attribute__((visibility("default")))
 #define UW_LIKELY(x) __builtin_expect(!!(x), 1)
 
 enum uw_route { UW_ROUTE_PASS, UW_ROUTE_DEAD, UW_ROUTE_GUARD };
@@ -54,7 +54,7 @@ static inline bool uw_dontwait_passes(int fd, int flags)
 }
 
 /* The libc function, or the raw system call before we bound it. */
-#define UW_CALL_REAL(name, sysno, ...) \
+#define UW_CALL_REAL(name, sysno, ...)                                                                       \
 	(UW_LIKELY(uw_real.name != NULL) ? uw_real.name(__VA_ARGS__) : syscall(sysno, __VA_ARGS__))
 
 static inline ssize_t uw_refused(void)

@@ -43,15 +43,23 @@ static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t 
 	if (UW_LIKELY(r == (ssize_t)n))
 		return r;
 	struct plain p = {buf, to, tolen};
-	struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
-			    .name = name, .attempt = sendto_attempt, .pass = sendto_pass, .ctx = &p};
+	struct uw_call c = {.fd = fd,
+			    .e = e,
+			    .app_flags = flags,
+			    .saved_errno = saved,
+			    .want = n,
+			    .name = name,
+			    .attempt = sendto_attempt,
+			    .pass = sendto_pass,
+			    .ctx = &p};
 	return uw_call_finish(&c, r);
 }
 
 UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	if (uw_dontwait_passes(fd, flags))
-		return uw_real.send ? uw_real.send(fd, buf, n, flags) : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+		return uw_real.send ? uw_real.send(fd, buf, n, flags)
+				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
 	return guarded_sendto("send", fd, buf, n, flags, NULL, 0);
 }
 
@@ -77,7 +85,10 @@ ssize_t uw_sendmsg_attempt(struct uw_call *c)
 	return uw_real.sendmsg(c->fd, &r, flags);
 }
 
-static ssize_t sendmsg_pass(struct uw_call *c) { return uw_real.sendmsg(c->fd, c->ctx, c->app_flags); }
+static ssize_t sendmsg_pass(struct uw_call *c)
+{
+	return uw_real.sendmsg(c->fd, c->ctx, c->app_flags);
+}
 
 UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
@@ -99,8 +110,14 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 	ssize_t r = uw_real.sendmsg(fd, m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (UW_LIKELY(r == (ssize_t)n))
 		return r;
-	struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
-			    .name = "sendmsg", .attempt = uw_sendmsg_attempt, .pass = sendmsg_pass,
+	struct uw_call c = {.fd = fd,
+			    .e = e,
+			    .app_flags = flags,
+			    .saved_errno = saved,
+			    .want = n,
+			    .name = "sendmsg",
+			    .attempt = uw_sendmsg_attempt,
+			    .pass = sendmsg_pass,
 			    .ctx = (void *)m};
 	return uw_call_finish(&c, r);
 }

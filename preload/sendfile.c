@@ -39,8 +39,7 @@ static ssize_t done_or(struct sf *s, int err)
 	return -1;
 }
 
-static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int in, off_t *off,
-				size_t count)
+static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int in, off_t *off, size_t count)
 {
 	uint64_t e;
 	switch (uw_route(out, &e)) {
@@ -66,7 +65,8 @@ static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int
 		if (now >= app && app <= ours)
 			return done_or(&s, EAGAIN);
 		if (now >= ours) {
-			uint64_t waited = (uint64_t)(now - (uw_cfg.deadline_total ? s.start : s.progress)) / 1000000;
+			uint64_t waited =
+				(uint64_t)(now - (uw_cfg.deadline_total ? s.start : s.progress)) / 1000000;
 			uw_timeout_fire(out, e, name, s.done, count, waited);
 			return done_or(&s, ETIMEDOUT);
 		}

@@ -9,7 +9,10 @@
 
 ssize_t uw_sendmsg_attempt(struct uw_call *c);
 
-static ssize_t sendmsg_pass(struct uw_call *c) { return uw_real.sendmsg(c->fd, c->ctx, c->app_flags); }
+static ssize_t sendmsg_pass(struct uw_call *c)
+{
+	return uw_real.sendmsg(c->fd, c->ctx, c->app_flags);
+}
 
 static size_t msg_len(const struct msghdr *m)
 {
@@ -18,8 +21,7 @@ static size_t msg_len(const struct msghdr *m)
 
 #define ATTEMPT_NEEDED (-2)
 
-static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int flags, int saved,
-		  int first)
+static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int flags, int saved, int first)
 {
 	const int64_t start = uw_now_ns();
 	unsigned i = 0;
@@ -41,9 +43,16 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 		size_t n = msg_len(&vec[i].msg_hdr);
 		if (n == (size_t)-1)
 			break; /* let the next call report it */
-		struct uw_call c = {.fd = fd, .e = e, .app_flags = flags, .saved_errno = saved, .want = n,
-				    .name = "sendmmsg", .start_ns = start, .attempt = uw_sendmsg_attempt,
-				    .pass = sendmsg_pass, .ctx = &vec[i].msg_hdr};
+		struct uw_call c = {.fd = fd,
+				    .e = e,
+				    .app_flags = flags,
+				    .saved_errno = saved,
+				    .want = n,
+				    .name = "sendmmsg",
+				    .start_ns = start,
+				    .attempt = uw_sendmsg_attempt,
+				    .pass = sendmsg_pass,
+				    .ctx = &vec[i].msg_hdr};
 		if (r == ATTEMPT_NEEDED)
 			r = uw_sendmsg_attempt(&c);
 		/* A part already sent counts as the call's first progress. */

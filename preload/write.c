@@ -5,16 +5,21 @@
 #include "iov.h"
 #include "route.h"
 
-static int eor(uint64_t e) { return uw_e_kind(e) == UW_KIND_UNIX_SEQPACKET ? MSG_EOR : 0; }
+static int eor(uint64_t e)
+{
+	return uw_e_kind(e) == UW_KIND_UNIX_SEQPACKET ? MSG_EOR : 0;
+}
 
 static ssize_t write_attempt(struct uw_call *c)
 {
 	const char *buf = c->ctx;
-	return uw_real.send(c->fd, buf + c->done, c->want - c->done,
-			    MSG_DONTWAIT | MSG_NOSIGNAL | eor(c->e));
+	return uw_real.send(c->fd, buf + c->done, c->want - c->done, MSG_DONTWAIT | MSG_NOSIGNAL | eor(c->e));
 }
 
-static ssize_t write_pass(struct uw_call *c) { return uw_real.write(c->fd, c->ctx, c->want); }
+static ssize_t write_pass(struct uw_call *c)
+{
+	return uw_real.write(c->fd, c->ctx, c->want);
+}
 
 static __attribute__((noinline)) ssize_t write_socket(int fd, const void *buf, size_t n, uint64_t e)
 {
@@ -33,8 +38,14 @@ static __attribute__((noinline)) ssize_t write_socket(int fd, const void *buf, s
 	ssize_t r = uw_real.send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL | eor(e));
 	if (UW_LIKELY(r == (ssize_t)n))
 		return r;
-	struct uw_call c = {.fd = fd, .e = e, .saved_errno = saved, .want = n, .name = "write",
-			    .attempt = write_attempt, .pass = write_pass, .ctx = (void *)buf};
+	struct uw_call c = {.fd = fd,
+			    .e = e,
+			    .saved_errno = saved,
+			    .want = n,
+			    .name = "write",
+			    .attempt = write_attempt,
+			    .pass = write_pass,
+			    .ctx = (void *)buf};
 	return uw_call_finish(&c, r);
 }
 
@@ -87,7 +98,13 @@ UW_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	if (UW_LIKELY(r == (ssize_t)n))
 		return r;
 	struct vec v = {iov, cnt};
-	struct uw_call c = {.fd = fd, .e = e, .saved_errno = saved, .want = n, .name = "writev",
-			    .attempt = writev_attempt, .pass = writev_pass, .ctx = &v};
+	struct uw_call c = {.fd = fd,
+			    .e = e,
+			    .saved_errno = saved,
+			    .want = n,
+			    .name = "writev",
+			    .attempt = writev_attempt,
+			    .pass = writev_pass,
+			    .ctx = &v};
 	return uw_call_finish(&c, r);
 }

@@ -122,7 +122,9 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 			if (now >= app && app <= ours)
 				return result(c, EAGAIN);
 			if (now >= ours) {
-				uint64_t waited = (uint64_t)(now - (uw_cfg.deadline_total ? start : progress)) / 1000000;
+				uint64_t waited =
+					(uint64_t)(now - (uw_cfg.deadline_total ? start : progress)) /
+					1000000;
 				uw_timeout_fire(c->fd, c->e, c->name, c->done, c->want, waited);
 				return result(c, ETIMEDOUT);
 			}

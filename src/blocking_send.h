@@ -11,11 +11,11 @@
 
 struct uw_call {
 	int fd;
-	uint64_t e; /* the fd's table word when the call began */
-	int app_flags; /* the caller's MSG_* flags: MSG_NOSIGNAL decides SIGPIPE */
-	int saved_errno; /* errno at entry, restored on success */
-	size_t want; /* bytes asked for */
-	size_t done; /* bytes moved so far */
+	uint64_t e;	  /* the fd's table word when the call began */
+	int app_flags;	  /* the caller's MSG_* flags: MSG_NOSIGNAL decides SIGPIPE */
+	int saved_errno;  /* errno at entry, restored on success */
+	size_t want;	  /* bytes asked for */
+	size_t done;	  /* bytes moved so far */
 	const char *name; /* the libc call, for the log */
 	int64_t start_ns; /* when the call began (0: now); sendmmsg shares one across messages */
 	/* Moves bytes [done, want) without blocking: bytes moved, or -1 and errno.
@@ -46,7 +46,6 @@ int uw_fd_is_blocking(int fd);
 
 /* Called when our deadline expired on fd after moving `moved` of `want` bytes:
  * marks the socket, logs, and shuts it down if so configured. */
-void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want,
-		     uint64_t waited_ms);
+void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want, uint64_t waited_ms);
 
 #endif

@@ -6,7 +6,8 @@
 #include "duration.h"
 
 const struct uw_option uw_options[UW_OPT_COUNT] = {
-	[UW_OPT_TIMEOUT] = {"UNWEDGE_TIMEOUT", "--timeout", "a duration such as 30s, 1.5s, 250ms, 2m; or off", "30s"},
+	[UW_OPT_TIMEOUT] = {"UNWEDGE_TIMEOUT", "--timeout", "a duration such as 30s, 1.5s, 250ms, 2m; or off",
+			    "30s"},
 	[UW_OPT_TCP_USER_TIMEOUT] = {"UNWEDGE_TCP_USER_TIMEOUT", "--tcp-user-timeout",
 				     "a duration such as 30s or 250ms; or off", "the write deadline"},
 	[UW_OPT_TCP_USER_TIMEOUT_SCOPE] = {"UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "--tcp-user-timeout-scope",
@@ -38,8 +39,8 @@ static int pick(const char *value, const char *a, const char *b)
 	return -1;
 }
 
-int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const char *label,
-		  char *err, size_t errlen)
+int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const char *label, char *err,
+		  size_t errlen)
 {
 	const struct uw_option *o = &uw_options[opt];
 	const char *why = NULL;
@@ -96,7 +97,8 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 		}
 		if (value[0] != '/') {
 			/* Daemons chdir("/"): a relative path would move under them. */
-			fail(err, errlen, label, value, "a log file needs an absolute path; expected stderr, off, or /path/to/file");
+			fail(err, errlen, label, value,
+			     "a log file needs an absolute path; expected stderr, off, or /path/to/file");
 			return -1;
 		}
 		if (strlen(value) >= sizeof c->log_path) {
@@ -120,8 +122,7 @@ void uw_config_finish(struct uw_config *c)
 		c->uto_ms = c->timeout_ms;
 }
 
-int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name), char *err,
-		       size_t errlen)
+int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name), char *err, size_t errlen)
 {
 	uw_config_defaults(c);
 	for (int i = 0; i < UW_OPT_COUNT; i++) {

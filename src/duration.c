@@ -2,7 +2,10 @@
 
 #include <stddef.h>
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static int word_is(const char *s, const char *w)
 {

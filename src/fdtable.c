@@ -5,8 +5,8 @@
 #include <sys/mman.h>
 
 #define PAGE_BITS 12
-#define PAGE_FDS (1u << PAGE_BITS)
-#define DIR_SIZE (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+#define PAGE_FDS  (1u << PAGE_BITS)
+#define DIR_SIZE  (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
 
 typedef _Atomic uint64_t word;
 
@@ -25,8 +25,8 @@ static word *page_of(struct table *t, int fd, bool create)
 	if (p || !create)
 		return p;
 	/* mmap, not malloc: this can run inside a signal handler. */
-	void *m = mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	void *m = mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 	if (m == MAP_FAILED)
 		return NULL;
 	word *expected = NULL;
@@ -81,7 +81,10 @@ void uw_fd_replace(int fd, uint64_t fields)
 
 static atomic_uint range_epoch;
 
-unsigned uw_fd_range_epoch(void) { return atomic_load_explicit(&range_epoch, memory_order_acquire); }
+unsigned uw_fd_range_epoch(void)
+{
+	return atomic_load_explicit(&range_epoch, memory_order_acquire);
+}
 
 void uw_fd_replace_range(unsigned lo, unsigned hi)
 {

@@ -16,25 +16,34 @@
 
 enum uw_kind {
 	UW_KIND_UNKNOWN = 0, /* not looked at yet, or invalidated */
-	UW_KIND_PASS = 1, /* not a socket we protect: go straight to libc */
-	UW_KIND_TCP = 2, /* TCP over IPv4 or IPv6 */
+	UW_KIND_PASS = 1,    /* not a socket we protect: go straight to libc */
+	UW_KIND_TCP = 2,     /* TCP over IPv4 or IPv6 */
 	UW_KIND_UNIX_STREAM = 3,
 	UW_KIND_UNIX_SEQPACKET = 4,
 };
 
-#define UW_E_KIND_MASK 0x7ULL
-#define UW_E_TIMED_OUT (1ULL << 3) /* a deadline expired on this socket */
-#define UW_E_UTO_DONE (1ULL << 4) /* TCP_USER_TIMEOUT decided for this socket */
-#define UW_E_UTO_OURS (1ULL << 5) /* ... and the value in force is ours */
-#define UW_E_UTO_APP (1ULL << 6) /* the application set its own */
-#define UW_E_BACKSTOP (1ULL << 7) /* our SO_SNDTIMEO is in the kernel, the app's is in aux */
-#define UW_E_GEN_SHIFT 16
-#define UW_E_GEN_MASK (0xffffULL << UW_E_GEN_SHIFT)
+#define UW_E_KIND_MASK	 0x7ULL
+#define UW_E_TIMED_OUT	 (1ULL << 3) /* a deadline expired on this socket */
+#define UW_E_UTO_DONE	 (1ULL << 4) /* TCP_USER_TIMEOUT decided for this socket */
+#define UW_E_UTO_OURS	 (1ULL << 5) /* ... and the value in force is ours */
+#define UW_E_UTO_APP	 (1ULL << 6) /* the application set its own */
+#define UW_E_BACKSTOP	 (1ULL << 7) /* our SO_SNDTIMEO is in the kernel, the app's is in aux */
+#define UW_E_GEN_SHIFT	 16
+#define UW_E_GEN_MASK	 (0xffffULL << UW_E_GEN_SHIFT)
 #define UW_E_INODE_SHIFT 32 /* sockfs inode numbers are 32-bit */
 
-static inline enum uw_kind uw_e_kind(uint64_t e) { return (enum uw_kind)(e & UW_E_KIND_MASK); }
-static inline uint32_t uw_e_inode(uint64_t e) { return (uint32_t)(e >> UW_E_INODE_SHIFT); }
-static inline bool uw_kind_is_socket(enum uw_kind k) { return k >= UW_KIND_TCP; }
+static inline enum uw_kind uw_e_kind(uint64_t e)
+{
+	return (enum uw_kind)(e & UW_E_KIND_MASK);
+}
+static inline uint32_t uw_e_inode(uint64_t e)
+{
+	return (uint32_t)(e >> UW_E_INODE_SHIFT);
+}
+static inline bool uw_kind_is_socket(enum uw_kind k)
+{
+	return k >= UW_KIND_TCP;
+}
 
 /* The word for fd (0 for fds out of range or never touched). */
 uint64_t uw_fd_load(int fd);

@@ -130,7 +130,10 @@ void uw_buf_sockaddr(struct uw_buf *b, const struct sockaddr *sa, socklen_t len)
 		} else if (un->sun_path[0] == 0) {
 			uw_buf_str(b, "@");
 			for (size_t i = 1; i < n; i++)
-				uw_buf_mem(b, un->sun_path[i] >= 32 && un->sun_path[i] < 127 ? &un->sun_path[i] : "?", 1);
+				uw_buf_mem(b,
+					   un->sun_path[i] >= 32 && un->sun_path[i] < 127 ? &un->sun_path[i]
+											  : "?",
+					   1);
 		} else {
 			size_t i = 0;
 			while (i < n && un->sun_path[i])

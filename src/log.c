@@ -27,7 +27,10 @@ static void put(int fd, const char *line, size_t len)
 	errno = saved;
 }
 
-void uw_log_stderr(const char *line, size_t len) { put(2, line, len); }
+void uw_log_stderr(const char *line, size_t len)
+{
+	put(2, line, len);
+}
 
 void uw_log_line(const char *line, size_t len)
 {

@@ -19,4 +19,7 @@ void uw_real_bind(void)
 	atomic_store(&bound, 1);
 }
 
-bool uw_real_bound(void) { return atomic_load_explicit(&bound, memory_order_acquire); }
+bool uw_real_bound(void)
+{
+	return atomic_load_explicit(&bound, memory_order_acquire);
+}

@@ -14,31 +14,31 @@
 #include <sys/uio.h>
 
 /* X(name, return type, parameter list) for every symbol we interpose. */
-#define UW_REAL_SYMBOLS(X)                                                                            \
-	X(write, ssize_t, (int, const void *, size_t))                                                \
-	X(writev, ssize_t, (int, const struct iovec *, int))                                          \
-	X(send, ssize_t, (int, const void *, size_t, int))                                            \
-	X(sendto, ssize_t, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))     \
-	X(sendmsg, ssize_t, (int, const struct msghdr *, int))                                        \
-	X(sendmmsg, int, (int, struct mmsghdr *, unsigned int, int))                                  \
-	X(sendfile, ssize_t, (int, int, off_t *, size_t))                                             \
-	X(sendfile64, ssize_t, (int, int, off_t *, size_t))                                           \
-	X(socket, int, (int, int, int))                                                               \
-	X(socketpair, int, (int, int, int, int *))                                                    \
-	X(connect, int, (int, const struct sockaddr *, socklen_t))                                    \
-	X(accept, int, (int, struct sockaddr *, socklen_t *))                                         \
-	X(accept4, int, (int, struct sockaddr *, socklen_t *, int))                                   \
-	X(close, int, (int))                                                                          \
-	X(close_range, int, (unsigned int, unsigned int, int))                                        \
-	X(dup, int, (int))                                                                            \
-	X(dup2, int, (int, int))                                                                      \
-	X(dup3, int, (int, int, int))                                                                 \
-	X(fcntl, int, (int, int, ...))                                                                \
-	X(fcntl64, int, (int, int, ...))                                                              \
-	X(ioctl, int, (int, unsigned long, ...))                                                      \
-	X(setsockopt, int, (int, int, int, const void *, socklen_t))                                  \
-	X(getsockopt, int, (int, int, int, void *, socklen_t *))                                      \
-	X(recvmsg, ssize_t, (int, struct msghdr *, int))                                              \
+#define UW_REAL_SYMBOLS(X)                                                                                   \
+	X(write, ssize_t, (int, const void *, size_t))                                                       \
+	X(writev, ssize_t, (int, const struct iovec *, int))                                                 \
+	X(send, ssize_t, (int, const void *, size_t, int))                                                   \
+	X(sendto, ssize_t, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))             \
+	X(sendmsg, ssize_t, (int, const struct msghdr *, int))                                               \
+	X(sendmmsg, int, (int, struct mmsghdr *, unsigned int, int))                                         \
+	X(sendfile, ssize_t, (int, int, off_t *, size_t))                                                    \
+	X(sendfile64, ssize_t, (int, int, off_t *, size_t))                                                  \
+	X(socket, int, (int, int, int))                                                                      \
+	X(socketpair, int, (int, int, int, int *))                                                           \
+	X(connect, int, (int, const struct sockaddr *, socklen_t))                                           \
+	X(accept, int, (int, struct sockaddr *, socklen_t *))                                                \
+	X(accept4, int, (int, struct sockaddr *, socklen_t *, int))                                          \
+	X(close, int, (int))                                                                                 \
+	X(close_range, int, (unsigned int, unsigned int, int))                                               \
+	X(dup, int, (int))                                                                                   \
+	X(dup2, int, (int, int))                                                                             \
+	X(dup3, int, (int, int, int))                                                                        \
+	X(fcntl, int, (int, int, ...))                                                                       \
+	X(fcntl64, int, (int, int, ...))                                                                     \
+	X(ioctl, int, (int, unsigned long, ...))                                                             \
+	X(setsockopt, int, (int, int, int, const void *, socklen_t))                                         \
+	X(getsockopt, int, (int, int, int, void *, socklen_t *))                                             \
+	X(recvmsg, ssize_t, (int, struct msghdr *, int))                                                     \
 	X(recvmmsg, int, (int, struct mmsghdr *, unsigned int, int, struct timespec *))
 
 struct uw_real {

@@ -13,7 +13,10 @@ extern struct uw_config uw_cfg;
  * are invalid) every wrapper passes straight through. */
 extern atomic_bool uw_active;
 
-static inline bool uw_is_active(void) { return atomic_load_explicit(&uw_active, memory_order_acquire); }
+static inline bool uw_is_active(void)
+{
+	return atomic_load_explicit(&uw_active, memory_order_acquire);
+}
 
 /* Reads the environment, reports problems on stderr, and switches unwedge on
  * when the settings are valid. envp may be NULL (then environ is used). */

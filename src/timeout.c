@@ -29,8 +29,7 @@ static void address(struct uw_buf *b, int fd, long which)
 		uw_buf_str(b, "unknown");
 }
 
-void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want,
-		     uint64_t waited_ms)
+void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want, uint64_t waited_ms)
 {
 	int saved = errno;
 	uint32_t ino = uw_e_inode(e);

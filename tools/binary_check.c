@@ -35,7 +35,8 @@ int uw_binary_unreachable(const char *path, char *why, size_t whylen)
 	if (stat(path, &st) != 0)
 		return 0;
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
-		snprintf(why, whylen, "%s is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD there", path);
+		snprintf(why, whylen,
+			 "%s is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD there", path);
 		return 1;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -58,11 +59,17 @@ int uw_binary_unreachable(const char *path, char *why, size_t whylen)
 		int interp = 0;
 		for (int i = 0; i < eh->e_phnum; i++)
 			interp |= ph[i].p_type == PT_INTERP;
-		if (has_section(m, size, eh, ".go.buildinfo") || has_section(m, size, eh, ".note.go.buildid")) {
-			snprintf(why, whylen, "%s is a Go program: it makes system calls directly, which no preload sees", path);
+		if (has_section(m, size, eh, ".go.buildinfo") ||
+		    has_section(m, size, eh, ".note.go.buildid")) {
+			snprintf(why, whylen,
+				 "%s is a Go program: it makes system calls directly, which no preload sees",
+				 path);
 			found = 1;
 		} else if (!interp) {
-			snprintf(why, whylen, "%s is statically linked: the loader never runs, so there is nothing to preload into", path);
+			snprintf(why, whylen,
+				 "%s is statically linked: the loader never runs, so there is nothing to "
+				 "preload into",
+				 path);
 			found = 1;
 		}
 	}

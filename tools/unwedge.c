@@ -21,7 +21,8 @@ static void usage(FILE *f)
 	for (int i = 0; i < UW_OPT_COUNT; i++)
 		fprintf(f, "  %-27s %s (default %s; sets %s)\n", uw_options[i].flag, uw_options[i].values,
 			uw_options[i].fallback, uw_options[i].env);
-	fprintf(f, "  %-27s %s\n", "--preload PATH", "the libunwedge.so to use (default: next to this program, or ../lib/unwedge/)");
+	fprintf(f, "  %-27s %s\n", "--preload PATH",
+		"the libunwedge.so to use (default: next to this program, or ../lib/unwedge/)");
 	fprintf(f, "  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
@@ -34,7 +35,10 @@ static int bad_usage(const char *msg, const char *arg)
 	return 2;
 }
 
-static int readable(const char *p) { return p && access(p, R_OK) == 0; }
+static int readable(const char *p)
+{
+	return p && access(p, R_OK) == 0;
+}
 
 /* Next to the launcher (the build tree), or in ../lib/unwedge (an installed tree). */
 static int find_preload(char *out, size_t outlen)
@@ -134,7 +138,8 @@ int main(int argc, char **argv)
 		const char *value = eq ? eq + 1 : NULL;
 		int opt = -1;
 		for (int k = 0; k < UW_OPT_COUNT; k++)
-			if (strlen(uw_options[k].flag) == name_len && !strncmp(uw_options[k].flag, a, name_len))
+			if (strlen(uw_options[k].flag) == name_len &&
+			    !strncmp(uw_options[k].flag, a, name_len))
 				opt = k;
 		int is_preload = name_len == 9 && !strncmp(a, "--preload", 9);
 		if (opt < 0 && !is_preload)
@@ -148,7 +153,8 @@ int main(int argc, char **argv)
 			preload = value;
 			continue;
 		}
-		if (uw_config_set(&cfg, (enum uw_opt)opt, value, uw_options[opt].flag, err, sizeof err) != 0) {
+		if (uw_config_set(&cfg, (enum uw_opt)opt, value, uw_options[opt].flag, err, sizeof err) !=
+		    0) {
 			fprintf(stderr, "unwedge: %s\n", err);
 			return 2;
 		}
@@ -171,8 +177,10 @@ int main(int argc, char **argv)
 	/* From here on, the command runs whatever happens: an entrypoint that
 	 * refuses to start the service is worse than an unprotected service. */
 	if (!lib[0])
-		fprintf(stderr, "unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
-				"running %s unprotected\n", PRELOAD_NAME, argv[i]);
+		fprintf(stderr,
+			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
+			"running %s unprotected\n",
+			PRELOAD_NAME, argv[i]);
 	else if (add_preload(lib) != 0)
 		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", argv[i]);
 

@@ -83,6 +83,9 @@ static inline int parse_addr(const char *s, struct addr *a)
 }
 
 /* The byte at stream offset i: lets a reader check order and completeness. */
-static inline unsigned char pattern_byte(unsigned long long i) { return (unsigned char)((i * 7 + i / 251) & 0xff); }
+static inline unsigned char pattern_byte(unsigned long long i)
+{
+	return (unsigned char)((i * 7 + i / 251) & 0xff);
+}
 
 #endif

@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 		int l = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		socklen_t len = sizeof a;
-		if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len))
+		if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
+		    getsockname(l, (struct sockaddr *)&a, &len))
 			die("listen");
 		sv[0] = socket(AF_INET, SOCK_STREAM, 0);
 		if (connect(sv[0], (struct sockaddr *)&a, sizeof a) != 0)

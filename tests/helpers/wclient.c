@@ -56,14 +56,22 @@ static unsigned uto_of(int s)
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "0";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EAGAIN: return "EAGAIN";
-	case EPIPE: return "EPIPE";
-	case EINTR: return "EINTR";
-	case ECONNRESET: return "ECONNRESET";
-	case ENOTCONN: return "ENOTCONN";
-	default: return strerror(e);
+	case 0:
+		return "0";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EAGAIN:
+		return "EAGAIN";
+	case EPIPE:
+		return "EPIPE";
+	case EINTR:
+		return "EINTR";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ENOTCONN:
+		return "ENOTCONN";
+	default:
+		return strerror(e);
 	}
 }
 
@@ -86,20 +94,36 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : "0";
-		if (!strcmp(o, "--chunk")) chunk = (size_t)atoll(v), i++;
-		else if (!strcmp(o, "--total")) total_limit = (unsigned long long)atoll(v), i++;
-		else if (!strcmp(o, "--after-fail")) after_fail = atoi(v), i++;
-		else if (!strcmp(o, "--sndtimeo")) sndtimeo = atoi(v), i++;
-		else if (!strcmp(o, "--uto")) uto = atoi(v), i++;
-		else if (!strcmp(o, "--sndbuf")) sndbuf = atoi(v), i++;
-		else if (!strcmp(o, "--hold-ms")) hold_ms = atoi(v), i++;
-		else if (!strcmp(o, "--delay-ms")) delay_ms = atoi(v), i++;
-		else if (!strcmp(o, "--inherit-fd")) inherit = atoi(v), i++;
-		else if (!strcmp(o, "--nonblock")) nonblock = true;
-		else if (!strcmp(o, "--sock-nonblock")) sock_nonblock = true;
-		else if (!strcmp(o, "--dontwait")) dontwait = true;
-		else if (!strcmp(o, "--reader-thread")) reader_thread = true;
-		else { fprintf(stderr, "wclient: unknown option %s\n", o); return 2; }
+		if (!strcmp(o, "--chunk"))
+			chunk = (size_t)atoll(v), i++;
+		else if (!strcmp(o, "--total"))
+			total_limit = (unsigned long long)atoll(v), i++;
+		else if (!strcmp(o, "--after-fail"))
+			after_fail = atoi(v), i++;
+		else if (!strcmp(o, "--sndtimeo"))
+			sndtimeo = atoi(v), i++;
+		else if (!strcmp(o, "--uto"))
+			uto = atoi(v), i++;
+		else if (!strcmp(o, "--sndbuf"))
+			sndbuf = atoi(v), i++;
+		else if (!strcmp(o, "--hold-ms"))
+			hold_ms = atoi(v), i++;
+		else if (!strcmp(o, "--delay-ms"))
+			delay_ms = atoi(v), i++;
+		else if (!strcmp(o, "--inherit-fd"))
+			inherit = atoi(v), i++;
+		else if (!strcmp(o, "--nonblock"))
+			nonblock = true;
+		else if (!strcmp(o, "--sock-nonblock"))
+			sock_nonblock = true;
+		else if (!strcmp(o, "--dontwait"))
+			dontwait = true;
+		else if (!strcmp(o, "--reader-thread"))
+			reader_thread = true;
+		else {
+			fprintf(stderr, "wclient: unknown option %s\n", o);
+			return 2;
+		}
 	}
 	fd = inherit >= 0 ? inherit : socket(a.family, a.type | (sock_nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
@@ -174,7 +198,9 @@ int main(int argc, char **argv)
 		if (!strcmp(call, "write")) {
 			r = write(fd, buf, len);
 		} else if (!strcmp(call, "writev")) {
-			struct iovec v[3] = {{buf, len / 3}, {buf + len / 3, len / 3}, {buf + 2 * (len / 3), len - 2 * (len / 3)}};
+			struct iovec v[3] = {{buf, len / 3},
+					     {buf + len / 3, len / 3},
+					     {buf + 2 * (len / 3), len - 2 * (len / 3)}};
 			r = writev(fd, v, 3);
 		} else if (!strcmp(call, "send")) {
 			r = send(fd, buf, len, flags);

@@ -15,7 +15,10 @@
 #include "common.h"
 
 static volatile sig_atomic_t go;
-static void on_usr1(int sig) { (void)sig, go = 1; }
+static void on_usr1(int sig)
+{
+	(void)sig, go = 1;
+}
 
 int main(int argc, char **argv)
 {

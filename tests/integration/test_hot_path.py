@@ -63,3 +63,10 @@ def loads():
         pre = subprocess.run(argv, env=preload_env(), capture_output=True, text=True, timeout=30)
         check((pre.stdout, pre.stderr, pre.returncode) == (bare.stdout, bare.stderr, bare.returncode),
               "%s differs under the preload: %r vs %r" % (argv, pre, bare))
+
+
+@test("style/clang-format")
+def style():
+    check(shutil.which("clang-format"), "needs clang-format")
+    p = subprocess.run(["make", "-s", "format-check"], cwd=BUILD + "/..", capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "not formatted (run make format):\n%s" % p.stderr[:2000])

@@ -36,7 +36,10 @@ static void flags_only_on_the_same_object(void)
 }
 
 static int hits;
-static void count(int fd, uint64_t e, void *arg) { (void)e, (void)arg, hits += fd == 105; }
+static void count(int fd, uint64_t e, void *arg)
+{
+	(void)e, (void)arg, hits += fd == 105;
+}
 
 static void ranges_and_inodes(void)
 {

@@ -18,8 +18,15 @@ static const char *fmt6(const char *addr, int port)
 
 static void ipv6_like_inet_ntop(void)
 {
-	const char *addrs[] = {"::1", "::", "fe80::1", "2001:db8::ff00:42:8329", "2001:db8:0:1:1:1:1:1",
-			       "1:0:0:2:0:0:0:3", "1::", "::ffff:127.0.0.1", "2001:db8:0:0:1:0:0:1"};
+	const char *addrs[] = {"::1",
+			       "::",
+			       "fe80::1",
+			       "2001:db8::ff00:42:8329",
+			       "2001:db8:0:1:1:1:1:1",
+			       "1:0:0:2:0:0:0:3",
+			       "1::",
+			       "::ffff:127.0.0.1",
+			       "2001:db8:0:0:1:0:0:1"};
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
 		struct in6_addr a;
 		char want[64], ntop[INET6_ADDRSTRLEN];

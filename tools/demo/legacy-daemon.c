@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_DEST 8
-#define WORKERS 6
-#define REQUEST 16384
+#define MAX_DEST     8
+#define WORKERS	     6
+#define REQUEST	     16384
 #define DOWN_SECONDS 30
 
 struct conn {
@@ -57,7 +57,8 @@ static int dial(int port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	int small = 32768;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((unsigned short)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
 		close(fd);
@@ -102,7 +103,8 @@ static void *worker(void *arg)
 			atomic_fetch_add(&c->done, 1);
 		} else {
 			int e = errno;
-			printf("         %5.1fs  %s: write failed after %.1f s (%s): connection dropped, %s marked down\n",
+			printf("         %5.1fs  %s: write failed after %.1f s (%s): connection dropped, %s "
+			       "marked down\n",
 			       elapsed(), c->name, elapsed() - started, strerror(e), c->name);
 			atomic_store(&c->down_until, elapsed() + DOWN_SECONDS);
 			fflush(stdout);
