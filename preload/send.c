@@ -2,8 +2,8 @@
  * asked for MSG_DONTWAIT itself gets libc untouched, unless the socket timed out. */
 #include <limits.h>
 
-#include "iov.h"
 #include "route.h"
+#include "sendmsg_parts.h"
 
 struct plain {
 	const char *buf;
@@ -85,7 +85,7 @@ ssize_t uw_sendmsg_attempt(struct uw_call *c)
 	return uw_real.sendmsg(c->fd, &r, flags);
 }
 
-static ssize_t sendmsg_pass(struct uw_call *c)
+ssize_t uw_sendmsg_pass(struct uw_call *c)
 {
 	return uw_real.sendmsg(c->fd, c->ctx, c->app_flags);
 }
@@ -103,7 +103,7 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 	case UW_ROUTE_GUARD:
 		break;
 	}
-	size_t n = m && m->msg_iovlen <= IOV_MAX ? uw_iov_total(m->msg_iov, m->msg_iovlen) : (size_t)-1;
+	size_t n = uw_msg_len(m);
 	if (n == 0 || n == (size_t)-1 || (flags & MSG_DONTWAIT))
 		return uw_real.sendmsg(fd, m, flags);
 	int saved = errno;
@@ -117,7 +117,7 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 			    .want = n,
 			    .name = "sendmsg",
 			    .attempt = uw_sendmsg_attempt,
-			    .pass = sendmsg_pass,
+			    .pass = uw_sendmsg_pass,
 			    .ctx = (void *)m};
 	return uw_call_finish(&c, r);
 }

@@ -4,20 +4,8 @@
 #include <limits.h>
 
 #include "../src/clock.h"
-#include "iov.h"
 #include "route.h"
-
-ssize_t uw_sendmsg_attempt(struct uw_call *c);
-
-static ssize_t sendmsg_pass(struct uw_call *c)
-{
-	return uw_real.sendmsg(c->fd, c->ctx, c->app_flags);
-}
-
-static size_t msg_len(const struct msghdr *m)
-{
-	return m->msg_iovlen <= IOV_MAX ? uw_iov_total(m->msg_iov, m->msg_iovlen) : (size_t)-1;
-}
+#include "sendmsg_parts.h"
 
 #define ATTEMPT_NEEDED (-2)
 
@@ -31,7 +19,7 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 		/* The last message it counted may be only partly sent (stream sockets). */
 		i = (unsigned)first - 1;
 		r = vec[i].msg_len;
-		if ((size_t)r >= msg_len(&vec[i].msg_hdr)) {
+		if ((size_t)r >= uw_msg_len(&vec[i].msg_hdr)) {
 			if (++i == vlen) {
 				errno = saved;
 				return first;
@@ -40,7 +28,7 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 		}
 	}
 	for (; i < vlen; i++) {
-		size_t n = msg_len(&vec[i].msg_hdr);
+		size_t n = uw_msg_len(&vec[i].msg_hdr);
 		if (n == (size_t)-1)
 			break; /* let the next call report it */
 		struct uw_call c = {.fd = fd,
@@ -51,7 +39,7 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 				    .name = "sendmmsg",
 				    .start_ns = start,
 				    .attempt = uw_sendmsg_attempt,
-				    .pass = sendmsg_pass,
+				    .pass = uw_sendmsg_pass,
 				    .ctx = &vec[i].msg_hdr};
 		if (r == ATTEMPT_NEEDED)
 			r = uw_sendmsg_attempt(&c);
@@ -90,7 +78,7 @@ UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
 		return uw_real.sendmmsg(fd, vec, vlen, flags);
 	int saved = errno;
 	int r = uw_real.sendmmsg(fd, vec, vlen, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (UW_LIKELY(r == (int)vlen) && vec[r - 1].msg_len >= msg_len(&vec[r - 1].msg_hdr))
+	if (UW_LIKELY(r == (int)vlen) && vec[r - 1].msg_len >= uw_msg_len(&vec[r - 1].msg_hdr))
 		return r;
 	return finish(fd, e, vec, vlen, flags, saved, r);
 }

@@ -153,13 +153,5 @@ int uw_config_find_env(const char *s)
 
 bool uw_config_env_is_known(const char *s)
 {
-	/* Set by the launcher for its children; not a setting of the preload. */
-	static const char *const others[] = {"UNWEDGE_LAUNCHER"};
-	size_t n = name_len(s);
-	if (uw_config_find_env(s) >= 0)
-		return true;
-	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-		if (strlen(others[i]) == n && strncmp(others[i], s, n) == 0)
-			return true;
-	return false;
+	return uw_config_find_env(s) >= 0;
 }
