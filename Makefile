@@ -19,7 +19,10 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
-.PHONY: all check demo clean format format-check
+BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
+BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
+
+.PHONY: all check demo bench clean format format-check
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
@@ -57,13 +60,31 @@ $(BUILD)/demo/%: tools/demo/%.c
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
 
+$(BUILD)/bench/percall: bench/percall.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/bench/lib%.so: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
+
+bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
+	python3 bench/run.py
+
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN)
+check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall
 	python3 tests/run.py
 
-FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch])
+FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] bench/*.c)
 format:
 	clang-format -i $(FORMATTED)
 

@@ -4,19 +4,19 @@
 #include <stddef.h>
 #include <sys/mman.h>
 
-#define PAGE_BITS 12
-#define PAGE_FDS  (1u << PAGE_BITS)
-#define DIR_SIZE  (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+#define PAGE_BITS UW_FD_PAGE_BITS
+#define PAGE_FDS  UW_FD_PAGE_FDS
+#define DIR_SIZE  UW_FD_DIR_SIZE
 
 typedef _Atomic uint64_t word;
+typedef struct uw_fd_table table_t;
 
-struct table {
-	_Atomic(word *) dir[DIR_SIZE];
-};
+/* Read inline by uw_fd_load on every write; aux only on slow paths. */
+struct uw_fd_table uw_fd_entries;
+static table_t aux;
+#define entries uw_fd_entries
 
-static struct table entries, aux;
-
-static word *page_of(struct table *t, int fd, bool create)
+static word *page_of(table_t *t, int fd, bool create)
 {
 	if (fd < 0 || (unsigned)fd >= DIR_SIZE * PAGE_FDS)
 		return NULL;
@@ -37,16 +37,10 @@ static word *page_of(struct table *t, int fd, bool create)
 	return expected;
 }
 
-static word *slot(struct table *t, int fd, bool create)
+static word *slot(table_t *t, int fd, bool create)
 {
 	word *p = page_of(t, fd, create);
 	return p ? &p[(unsigned)fd & (PAGE_FDS - 1)] : NULL;
-}
-
-uint64_t uw_fd_load(int fd)
-{
-	word *w = slot(&entries, fd, false);
-	return w ? atomic_load_explicit(w, memory_order_acquire) : 0;
 }
 
 bool uw_fd_cas(int fd, uint64_t old, uint64_t desired)

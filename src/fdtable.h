@@ -11,6 +11,7 @@
 #ifndef UW_FDTABLE_H
 #define UW_FDTABLE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,8 +46,26 @@ static inline bool uw_kind_is_socket(enum uw_kind k)
 	return k >= UW_KIND_TCP;
 }
 
-/* The word for fd (0 for fds out of range or never touched). */
-uint64_t uw_fd_load(int fd);
+#define UW_FD_PAGE_BITS 12
+#define UW_FD_PAGE_FDS (1u << UW_FD_PAGE_BITS)
+#define UW_FD_DIR_SIZE (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+
+struct uw_fd_table {
+	_Atomic(_Atomic uint64_t *) dir[UW_FD_DIR_SIZE];
+};
+
+extern struct uw_fd_table uw_fd_entries __attribute__((visibility("hidden")));
+
+/* The word for fd (0 for fds out of range or never touched). Inline: this is
+ * the whole cost of a write to a non-socket, a dozen instructions. */
+static inline uint64_t uw_fd_load(int fd)
+{
+	if ((unsigned)fd >= UW_FD_DIR_SIZE * UW_FD_PAGE_FDS)
+		return 0;
+	_Atomic uint64_t *p =
+		atomic_load_explicit(&uw_fd_entries.dir[(unsigned)fd >> UW_FD_PAGE_BITS], memory_order_acquire);
+	return p ? atomic_load_explicit(&p[(unsigned)fd & (UW_FD_PAGE_FDS - 1)], memory_order_acquire) : 0;
+}
 
 /* Replaces old with desired unless someone changed the word meanwhile. desired
  * keeps old's generation. Returns false when it lost (or could not map a page). */
