@@ -47,8 +47,8 @@ static inline bool uw_kind_is_socket(enum uw_kind k)
 }
 
 #define UW_FD_PAGE_BITS 12
-#define UW_FD_PAGE_FDS (1u << UW_FD_PAGE_BITS)
-#define UW_FD_DIR_SIZE (1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+#define UW_FD_PAGE_FDS	(1u << UW_FD_PAGE_BITS)
+#define UW_FD_DIR_SIZE	(1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
 
 struct uw_fd_table {
 	_Atomic(_Atomic uint64_t *) dir[UW_FD_DIR_SIZE];
@@ -62,8 +62,8 @@ static inline uint64_t uw_fd_load(int fd)
 {
 	if ((unsigned)fd >= UW_FD_DIR_SIZE * UW_FD_PAGE_FDS)
 		return 0;
-	_Atomic uint64_t *p =
-		atomic_load_explicit(&uw_fd_entries.dir[(unsigned)fd >> UW_FD_PAGE_BITS], memory_order_acquire);
+	_Atomic uint64_t *p = atomic_load_explicit(&uw_fd_entries.dir[(unsigned)fd >> UW_FD_PAGE_BITS],
+						   memory_order_acquire);
 	return p ? atomic_load_explicit(&p[(unsigned)fd & (UW_FD_PAGE_FDS - 1)], memory_order_acquire) : 0;
 }
 
