@@ -81,7 +81,7 @@ bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall
+check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so
 	python3 tests/run.py
 
 FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] bench/*.c)

@@ -1,8 +1,8 @@
-/* What the per-fd table costs: raises RLIMIT_NOFILE to 1,000,000, then writes
- * to sockets dup'ed to the fd numbers asked for, and prints the resident
- * memory after each step.
+/* What the per-fd table costs: raises RLIMIT_NOFILE as far as allowed (to
+ * 1,000,000 where the hard limit permits), then writes through COUNT fds
+ * spread over the whole range, and prints the resident memory before and after.
  *
- *   fdmem COUNT   (writes through COUNT fds spread over 0..999,999; 0: none) */
+ *   fdmem COUNT */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +26,25 @@ static long rss_kib(void)
 int main(int argc, char **argv)
 {
 	long count = argc > 1 ? atol(argv[1]) : 0;
-	struct rlimit rl = {1000000, 1000000};
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		perror("setrlimit");
-		return 1;
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rlim_t want = 1000000;
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){want, want}) != 0) {
+		want = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){want, want}) != 0) {
+			perror("setrlimit");
+			return 1;
+		}
 	}
+	long top = (long)want - 1;
+	if (count > top - 10)
+		count = top - 10;
 	int sv[2];
 	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
 	long before = rss_kib();
-	long step = count ? 1000000 / count : 1;
+	long step = count ? (top - 10) / count : 1;
 	for (long i = 0; i < count; i++) {
-		int fd = (int)(999999 - i * step);
+		int fd = (int)(top - i * step);
 		if (dup2(sv[0], fd) != fd) {
 			perror("dup2");
 			return 1;

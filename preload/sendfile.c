@@ -98,6 +98,8 @@ static ssize_t guarded_sendfile(const char *name, sendfile_fn real, int out, int
 				return done_or(&s, EAGAIN);
 			continue;
 		}
+		if (errno == ETIMEDOUT)
+			uw_timeout_kernel(out, e, name, s.done, count);
 		if (errno != EINTR)
 			return done_or(&s, errno);
 		/* The kernel never restarts a call with SO_SNDTIMEO; the application,

@@ -100,6 +100,9 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 			if (c->done == 0 && !(c->app_flags & MSG_NOSIGNAL))
 				raise_sigpipe();
 			return result(c, EPIPE);
+		} else if (errno == ETIMEDOUT) {
+			uw_timeout_kernel(c->fd, c->e, c->name, c->done, c->want);
+			return result(c, ETIMEDOUT);
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			return result(c, errno);
 		}

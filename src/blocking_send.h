@@ -48,4 +48,9 @@ int uw_fd_is_blocking(int fd);
  * marks the socket, logs, and shuts it down if so configured. */
 void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want, uint64_t waited_ms);
 
+/* The kernel ended the connection with ETIMEDOUT: the TCP_USER_TIMEOUT that
+ * unwedge added fired first. Marks and logs it like our own timeout, so that
+ * later writes fail with ETIMEDOUT rather than EPIPE and SIGPIPE. */
+void uw_timeout_kernel(int fd, uint64_t e, const char *call, size_t moved, size_t want);
+
 #endif

@@ -29,7 +29,22 @@ static void address(struct uw_buf *b, int fd, long which)
 		uw_buf_str(b, "unknown");
 }
 
+static void report(int fd, uint64_t e, const char *call, size_t moved, size_t want, int64_t waited_ms,
+		   const char *kernel_action);
+
 void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want, uint64_t waited_ms)
+{
+	report(fd, e, call, moved, want, (int64_t)waited_ms, NULL);
+}
+
+void uw_timeout_kernel(int fd, uint64_t e, const char *call, size_t moved, size_t want)
+{
+	if (uw_e_kind(e) == UW_KIND_TCP && (e & UW_E_UTO_OURS))
+		report(fd, e, call, moved, want, -1, "tcp-user-timeout");
+}
+
+static void report(int fd, uint64_t e, const char *call, size_t moved, size_t want, int64_t waited_ms,
+		   const char *kernel_action)
 {
 	int saved = errno;
 	uint32_t ino = uw_e_inode(e);
@@ -64,11 +79,19 @@ void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t 
 		uw_buf_str(&b, " queued=");
 		uw_buf_i64(&b, queued);
 	}
-	uw_buf_str(&b, " waited=");
-	uw_buf_ms(&b, waited_ms);
-	uw_buf_str(&b, uw_cfg.deadline_total ? " deadline=total:" : " deadline=idle:");
-	uw_buf_ms(&b, uw_cfg.timeout_ms);
-	const char *action = !same ? "none(fd-reused)" : uw_cfg.shutdown_on_timeout ? "shutdown" : "error";
+	if (waited_ms >= 0) {
+		uw_buf_str(&b, " waited=");
+		uw_buf_ms(&b, (uint64_t)waited_ms);
+		uw_buf_str(&b, uw_cfg.deadline_total ? " deadline=total:" : " deadline=idle:");
+		uw_buf_ms(&b, uw_cfg.timeout_ms);
+	} else {
+		uw_buf_str(&b, " tcp_user_timeout=");
+		uw_buf_ms(&b, uw_cfg.uto_ms);
+	}
+	const char *action = !same			  ? "none(fd-reused)"
+			     : kernel_action		  ? kernel_action
+			     : uw_cfg.shutdown_on_timeout ? "shutdown"
+							  : "error";
 	uw_buf_str(&b, " action=");
 	uw_buf_str(&b, action);
 	line[b.len++] = '\n';
@@ -76,7 +99,7 @@ void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t 
 
 	/* Wakes every thread blocked on it, readers too, so the application sees
 	 * the connection end and drops it. */
-	if (same && uw_cfg.shutdown_on_timeout)
+	if (same && !kernel_action && uw_cfg.shutdown_on_timeout)
 		syscall(SYS_shutdown, fd, SHUT_RDWR);
 	errno = saved;
 }

@@ -92,3 +92,32 @@ def inherited():
     check(res is not None, "no result: %s %s" % (p.stdout, p.stderr))
     check(res["uto_connect"] == 0, "before the first write: %s" % res["uto_connect"])
     check(res["uto_write"] == T_MS, "after the first write: %s, want %d" % (res["uto_write"], T_MS))
+
+
+def kernel_abort(env):
+    # The kernel's user timeout (1 s) fires before unwedge's deadline (5 s).
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        from harness import WCLIENT, finish, spawn
+        p = spawn([WCLIENT, peer.addr, "write", "--after-fail", "2"], env=env)
+        out, err, rc = finish(p, 15)
+    return out, err, rc
+
+
+@test("tcp-user-timeout/kernel-abort-gives-ETIMEDOUT-not-SIGPIPE")
+def kernel_abort_no_sigpipe():
+    out, err, rc = kernel_abort(preload_env(UNWEDGE_TIMEOUT="5s", UNWEDGE_TCP_USER_TIMEOUT="1s"))
+    check(rc == 0, "the client died (rc %s): a SIGPIPE after the kernel ended the connection? %r" % (rc, err))
+    from harness import json_line
+    res = json_line(out, '"calls"')
+    check(res["errno"] == "ETIMEDOUT" and res["after_errno"] == "ETIMEDOUT", "want ETIMEDOUT throughout: %s" % res)
+    check(1000 <= res["short_ms"] <= 3000, "the kernel's 1 s user timeout should end it first: %s" % res["short_ms"])
+    check("action=tcp-user-timeout" in err, "log: %r" % err)
+
+
+@test("tcp-user-timeout/kernel-abort-gives-ETIMEDOUT-not-SIGPIPE/control")
+def kernel_abort_control():
+    # A preload that only sets the user timeout: the next write raises SIGPIPE.
+    from harness import BUILD, base_env
+    out, err, rc = kernel_abort(base_env(LD_PRELOAD=BUILD + "/bench/liblayer_uto.so", LAYER_MS="1000"))
+    check(rc == -13, "want death by SIGPIPE without unwedge's mapping, got rc %s" % rc)

@@ -1,0 +1,27 @@
+"""The instruction budget of the hot paths, held in CI: callgrind counts are
+deterministic, so a regression beyond bench/budget.json fails the suite."""
+
+import json
+import os
+import shutil
+import sys
+
+from harness import ROOT, check, test
+
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+
+@test("budget/instructions-per-call", serial=True)
+def budget():
+    check(shutil.which("valgrind"), "needs valgrind")
+    import measure
+    limits = json.load(open(os.path.join(ROOT, "bench", "budget.json")))
+    over = []
+    for mode, limit in limits.items():
+        if mode == "about":
+            continue
+        added = measure.added_instructions(mode)
+        print("    %s: %.1f instructions added per call (budget %d)" % (mode, added, limit))
+        if added > limit:
+            over.append("%s adds %.1f > %d" % (mode, added, limit))
+    check(not over, "over budget: " + "; ".join(over))
