@@ -150,8 +150,3 @@ int uw_config_find_env(const char *s)
 			return i;
 	return -1;
 }
-
-bool uw_config_env_is_known(const char *s)
-{
-	return uw_config_find_env(s) >= 0;
-}

@@ -56,7 +56,4 @@ int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name)
 /* Finds the option for an environment variable name ("UNWEDGE_X=..." allowed), or -1. */
 int uw_config_find_env(const char *name_or_assignment);
 
-/* True for the UNWEDGE_* variables unwedge reads; anything else is a typo. */
-bool uw_config_env_is_known(const char *name_or_assignment);
-
 #endif

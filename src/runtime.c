@@ -10,15 +10,13 @@
 struct uw_config uw_cfg;
 atomic_bool uw_active;
 
-static char **env_for_lookup;
+/* The UNWEDGE_* values, found in one pass over the environment. */
+static const char *found[UW_OPT_COUNT];
 
 static const char *lookup(const char *name)
 {
-	size_t n = strlen(name);
-	for (char **e = env_for_lookup; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
+	int i = uw_config_find_env(name);
+	return i >= 0 ? found[i] : NULL;
 }
 
 static void say(const char *a, const char *b, const char *c)
@@ -47,18 +45,23 @@ void uw_runtime_init(char **envp)
 		uw_config_defaults(&c);
 		uw_config_finish(&c);
 	} else {
-		env_for_lookup = envp ? envp : environ;
-		for (char **e = env_for_lookup; e && *e; e++)
-			if (strncmp(*e, "UNWEDGE_", 8) == 0 && !uw_config_env_is_known(*e)) {
-				const char *eq = strchr(*e, '=');
-				char name[128];
-				size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
-				if (n >= sizeof name)
-					n = sizeof name - 1;
-				memcpy(name, *e, n);
-				name[n] = 0;
-				say("unknown variable ", name, " ignored (check its spelling)");
+		for (char **e = envp ? envp : environ; e && *e; e++) {
+			if (strncmp(*e, "UNWEDGE_", 8) != 0)
+				continue;
+			const char *eq = strchr(*e, '=');
+			int opt = uw_config_find_env(*e);
+			if (opt >= 0 && eq) {
+				found[opt] = eq + 1;
+				continue;
 			}
+			char name[128];
+			size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+			if (n >= sizeof name)
+				n = sizeof name - 1;
+			memcpy(name, *e, n);
+			name[n] = 0;
+			say("unknown variable ", name, " ignored (check its spelling)");
+		}
 		if (uw_config_from_env(&c, lookup, err, sizeof err) != 0) {
 			say(err, "; unwedge is disabled in this process", "");
 			return;
