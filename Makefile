@@ -70,10 +70,20 @@ $(BUILD)/bench/%: bench/%.c
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/bench/lib%.so: bench/%.c
+$(BUILD)/bench/libempty.so: bench/empty.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
+
+$(BUILD)/bench/liblayer_sndtimeo.so: bench/layer.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
+
+$(BUILD)/bench/liblayer_uto.so: bench/layer.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -DLAYER_UTO $(CFLAGS) -shared -fPIC -o $@ $<
 
 bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 	python3 bench/run.py

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tests/helpers/common.h"
+
 static int rx = -1;
 static SSL *ssl_rx;
 
@@ -33,12 +35,6 @@ static double now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
 }
 
 /* PERCALL_PIN=1: writer on CPU 0, reader on CPU 1 (not the default: on this
@@ -74,19 +70,9 @@ static void pair(int tcp, int sv[2])
 			die("socketpair");
 		return;
 	}
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
-	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		die("listen");
-	sv[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(sv[0], (struct sockaddr *)&a, sizeof a) != 0)
-		die("connect");
-	sv[1] = accept(l, NULL, NULL);
+	tcp_pair(sv);
 	int one = 1;
 	setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	close(l);
 }
 
 struct tls_server {

@@ -153,7 +153,7 @@ if "layers" in R:
     w("## What each layer buys")
     w()
     w("T = 1 s for every layer. `sndtimeo-only` is a preload that only sets `SO_SNDTIMEO`; `user-timeout-only` one "
-      "that only sets `TCP_USER_TIMEOUT` (as libkeepalive-style preloads do); both are in `bench/`. The slow reader "
+      "that only sets `TCP_USER_TIMEOUT` (as libkeepalive-style preloads do); both are in `bench/layer.c`. The slow reader "
       "reads 500 kB/s steadily while one 2 MiB write is made (about 4 s): healthy, so it should complete.")
     w()
     layers = list(L["cost"].keys())

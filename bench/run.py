@@ -44,6 +44,19 @@ def run_json(argv, env, timeout=600):
     raise RuntimeError("%s: no result: %s %s" % (argv, p.stdout, p.stderr))
 
 
+def start_peer(mode, tmp, name, extra=()):
+    """A wpeer on TCP loopback; returns (process, port)."""
+    portfile = os.path.join(tmp, "port-" + name)
+    peer = subprocess.Popen([WPEER, "tcp4:127.0.0.1:0", mode, "--portfile", portfile] + list(extra),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(500):
+        if os.path.exists(portfile):
+            return peer, open(portfile).read().strip()
+        time.sleep(0.01)
+    peer.kill()
+    raise RuntimeError("wpeer did not start")
+
+
 def tls_cert(tmp):
     cert, key = os.path.join(tmp, "c.pem"), os.path.join(tmp, "k.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
@@ -139,23 +152,14 @@ def startup(tmp):
 
 
 def wedge_once(t_ms, tmp, idx):
-    sock = os.path.join(tmp, "p%d.sock" % idx)
-    portfile = os.path.join(tmp, "port%d" % idx)
-    peer = subprocess.Popen([WPEER, "tcp4:127.0.0.1:0", "never", "--portfile", portfile],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peer, port = start_peer("never", tmp, "precision%d" % idx)
     try:
-        for _ in range(500):
-            if os.path.exists(portfile):
-                break
-            time.sleep(0.01)
-        port = open(portfile).read().strip()
         res = run_json([WCLIENT, "tcp4:127.0.0.1:" + port, "write", "--chunk", "65536"],
                        clean_env(LD_PRELOAD=LIB, UNWEDGE_TIMEOUT="%dms" % t_ms, UNWEDGE_LOG="off"), timeout=t_ms / 1000 + 30)
         return res["short_ms"] - t_ms
     finally:
         peer.kill()
         peer.wait()
-        del sock
 
 
 # 5. Deadline precision: how late (or early) a zero-window write fails.
@@ -210,17 +214,10 @@ def layer_run(layer, scenario, tmp, idx):
             return {"failed_after_ms": None, "result": "still blocked at %.0f s" % limit}
         res = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][0])
     else:
-        portfile = os.path.join(tmp, "lport%d" % idx)
         mode = "never" if scenario == "zero-window" else "slow:500000"
         extra = [] if scenario == "zero-window" else ["--rcvbuf", "65536"]
-        peer = subprocess.Popen([WPEER, "tcp4:127.0.0.1:0", mode, "--portfile", portfile] + extra,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peer, port = start_peer(mode, tmp, "layer%d" % idx, extra)
         try:
-            for _ in range(500):
-                if os.path.exists(portfile):
-                    break
-                time.sleep(0.01)
-            port = open(portfile).read().strip()
             args = ["--chunk", 65536] if scenario == "zero-window" else ["--chunk", 2 << 20, "--total", 2 << 20, "--sndbuf", 65536]
             p = subprocess.run(["timeout", "-s", "KILL", str(limit), WCLIENT, "tcp4:127.0.0.1:" + port, "write"] + [str(a) for a in args],
                                env=env, capture_output=True, text=True)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double now_ms(void)
 {
@@ -80,6 +81,22 @@ static inline int parse_addr(const char *s, struct addr *a)
 		return 0;
 	}
 	return -1;
+}
+
+/* A connected TCP pair over loopback: sv[0] connected, sv[1] accepted. */
+static inline void tcp_pair(int sv[2])
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	sv[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(sv[0], (struct sockaddr *)&a, sizeof a) != 0)
+		die("connect");
+	sv[1] = accept(l, NULL, NULL);
+	close(l);
 }
 
 /* The byte at stream offset i: lets a reader check order and completeness. */

@@ -32,17 +32,7 @@ int main(int argc, char **argv)
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 			die("socketpair");
 	} else {
-		int l = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-		socklen_t len = sizeof a;
-		if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-		    getsockname(l, (struct sockaddr *)&a, &len))
-			die("listen");
-		sv[0] = socket(AF_INET, SOCK_STREAM, 0);
-		if (connect(sv[0], (struct sockaddr *)&a, sizeof a) != 0)
-			die("connect");
-		sv[1] = accept(l, NULL, NULL);
-		close(l);
+		tcp_pair(sv);
 	}
 	rx = sv[1];
 	pthread_t t;
