@@ -17,11 +17,15 @@
  *   --sndbuf N       SO_SNDBUF
  *   --delay-ms MS    sleep after connecting, before the first write
  *   --inherit-fd N   use the already connected socket N instead (ADDR ignored)
+ *   --alarm-ms N     SIGALRM every N ms during the writes, its handler installed
+ *   --restart        ... with SA_RESTART (default: without)
  */
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdbool.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -43,6 +47,13 @@ static void *reader(void *arg)
 	reader_errno = errno;
 	reader_done_ms = now_ms() - t0;
 	return NULL;
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
 }
 
 static unsigned uto_of(int s)
@@ -90,6 +101,7 @@ int main(int argc, char **argv)
 	size_t chunk = 4 << 20;
 	unsigned long long total_limit = 0;
 	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0, inherit = -1;
+	int alarm_ms = 0, restart = 0;
 	bool nonblock = false, sock_nonblock = false, dontwait = false, reader_thread = false;
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
@@ -110,6 +122,10 @@ int main(int argc, char **argv)
 			hold_ms = atoi(v), i++;
 		else if (!strcmp(o, "--delay-ms"))
 			delay_ms = atoi(v), i++;
+		else if (!strcmp(o, "--alarm-ms"))
+			alarm_ms = atoi(v), i++;
+		else if (!strcmp(o, "--restart"))
+			restart = 1;
 		else if (!strcmp(o, "--inherit-fd"))
 			inherit = atoi(v), i++;
 		else if (!strcmp(o, "--nonblock"))
@@ -171,6 +187,14 @@ int main(int argc, char **argv)
 
 	if (delay_ms)
 		usleep((useconds_t)delay_ms * 1000);
+	if (alarm_ms) {
+		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		struct itimerval it = {{alarm_ms / 1000, (alarm_ms % 1000) * 1000},
+				       {alarm_ms / 1000, (alarm_ms % 1000) * 1000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	pthread_t th;
 	t0 = now_ms();
 	if (reader_thread)
@@ -271,8 +295,11 @@ int main(int argc, char **argv)
 		ts.tv_sec += 3;
 		pthread_timedjoin_np(th, NULL, &ts);
 	}
+	if (alarm_ms)
+		setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
 	unsigned uto_end = a.family == AF_UNIX ? 0 : uto_of(fd);
-	printf("{\"short_ms\": %.1f, \"short_ret\": %zd, \"short_errno\": \"%s\", ", short_ms, short_ret,
+	printf("{\"alarms\": %d, ", (int)alarms);
+	printf("\"short_ms\": %.1f, \"short_ret\": %zd, \"short_errno\": \"%s\", ", short_ms, short_ret,
 	       errname(short_err));
 	printf("\"calls\": %ld, \"bytes\": %llu, \"ret\": %zd, \"errno\": \"%s\", \"last_ms\": %.1f, "
 	       "\"total_ms\": %.1f, \"uto_connect\": %u, \"uto_write\": %u, \"uto_end\": %u, "
