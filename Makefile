@@ -3,7 +3,16 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 BASE := $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden -fno-strict-aliasing
+# make SANITIZE=address,undefined (or thread) builds an instrumented preload in
+# its own directory; `make check` runs the suite against both after the production build.
+SANITIZE ?=
+comma := ,
+ifeq ($(SANITIZE),)
 BUILD := build
+else
+BUILD := build-$(subst $(comma),-,$(SANITIZE))
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 VERSION := $(shell cat VERSION)
 
 SRC := $(wildcard src/*.c)
@@ -22,7 +31,7 @@ DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check demo bench clean format format-check
+.PHONY: all check sanitized demo bench clean format format-check
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
@@ -91,8 +100,13 @@ bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so
-	python3 tests/run.py
+check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized
+	python3 tests/run.py --with-sanitizers
+
+# The preload built with ASan+UBSan and with TSan, for the suite's second and third passes.
+sanitized:
+	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so
+	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so
 
 FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] bench/*.c)
 format:
@@ -102,4 +116,4 @@ format-check:
 	clang-format --dry-run --Werror $(FORMATTED)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-*

@@ -24,8 +24,12 @@ bool uw_restart_after_signal(void)
 		blocked = 0;
 	for (int sig = 1; sig <= 64 && restart; sig++) {
 		struct kernel_sigaction ka;
-		/* 32 and 33 are glibc's own (cancellation, setxid), restarted by design. */
-		if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33 ||
+		/* 32 and 33 are glibc's own (cancellation, setxid), restarted by design.
+		 * Fault signals (SIGSEGV...) are raised by the faulting thread's own
+		 * instruction, not delivered to a sleeping poll(); runtimes such as the
+		 * JVM or ASan install handlers for them without SA_RESTART. */
+		if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33 || sig == SIGSEGV ||
+		    sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS ||
 		    (blocked & (1UL << (sig - 1))))
 			continue;
 		memset(&ka, 0, sizeof ka);

@@ -19,7 +19,10 @@ import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
-LIB = os.path.join(BUILD, "libunwedge.so")
+# make check-sanitizers points these at an instrumented preload and its runtime.
+LIB = os.environ.get("UNWEDGE_TEST_LIB") or os.path.join(BUILD, "libunwedge.so")
+PRELOAD_PREFIX = os.environ.get("UNWEDGE_TEST_PRELOAD_PREFIX", "")
+SANITIZER = bool(PRELOAD_PREFIX)
 LAUNCHER = os.path.join(BUILD, "unwedge")
 WCLIENT = os.path.join(BUILD, "tests", "wclient")
 WPEER = os.path.join(BUILD, "tests", "wpeer")
@@ -27,11 +30,14 @@ WPEER = os.path.join(BUILD, "tests", "wpeer")
 TESTS = []
 
 
-def test(name, serial=False):
-    """Registers a test. serial=True runs it alone (timing-sensitive or heavy)."""
+def test(name, serial=False, production_only=False):
+    """Registers a test. serial=True runs it alone (timing-sensitive or heavy).
+    production_only: about the production build itself (its symbols, its
+    instruction counts, the launcher's own library), skipped in sanitizer runs."""
 
     def register(fn):
-        TESTS.append((name, fn, serial))
+        if not (production_only and SANITIZER):
+            TESTS.append((name, fn, serial))
         return fn
 
     return register
@@ -53,8 +59,12 @@ def base_env(**extra):
     return env
 
 
+def preload_value():
+    return PRELOAD_PREFIX + ":" + LIB if PRELOAD_PREFIX else LIB
+
+
 def preload_env(**extra):
-    return base_env(LD_PRELOAD=LIB, **extra)
+    return base_env(LD_PRELOAD=preload_value(), **extra)
 
 
 _procs = []
@@ -73,6 +83,8 @@ def finish(p, timeout):
     had to be killed (it was still blocked)."""
     try:
         out, err = p.communicate(timeout=timeout)
+        if SANITIZER and p.returncode in (96, 97, 98):
+            raise Failure("the sanitizer reported an error (exit %d):\n%s" % (p.returncode, err[-3000:]))
         return out, err, p.returncode
     except subprocess.TimeoutExpired:
         p.kill()

@@ -3,7 +3,10 @@
 integration tests against real sockets and real wedged peers. Ends with one
 line: 'N passed, N failed'.
 
-    python3 tests/run.py [NAME-FILTER...]
+    python3 tests/run.py [NAME-FILTER...]        the production build
+    python3 tests/run.py --with-sanitizers       and then again against the
+                                                 ASan+UBSan and TSan builds
+                                                 (make check does this)
 """
 
 import glob
@@ -46,16 +49,55 @@ def unit_tests(selected):
 
 
 def main():
-    selected = sys.argv[1:]
+    sanitizer = "--sanitizer" in sys.argv
+    selected = [a for a in sys.argv[1:] if not a.startswith("--")]
     for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "integration", "test_*.py"))):
         spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
-    up, uf = unit_tests(selected)
+    up, uf = (0, 0) if sanitizer else unit_tests(selected)
     ip, ifail, secs = harness.run_all(selected)
     print("integration: %d passed, %d failed in %.0fs" % (ip, ifail, secs))
     passed, failed = up + ip, uf + ifail
+    if "--with-sanitizers" in sys.argv:
+        for name, runtime, env in SANITIZER_RUNS:
+            sp, sf = sanitizer_pass(name, runtime, env, selected)
+            passed, failed = passed + sp, failed + sf
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and passed > 0 else 1
+
+
+# The preload instrumented, its runtime preloaded first, the helpers as they are.
+SANITIZER_RUNS = [
+    ("address-undefined", "libasan.so",
+     {"ASAN_OPTIONS": "detect_leaks=0:exitcode=97", "UBSAN_OPTIONS": "halt_on_error=1:exitcode=98"}),
+    ("thread", "libtsan.so", {"TSAN_OPTIONS": "exitcode=96:report_signal_unsafe=0"}),
+]
+
+
+def sanitizer_pass(name, runtime, extra_env, selected):
+    import re
+    root = os.path.dirname(harness.BUILD)
+    lib = os.path.join(root, "build-" + name, "libunwedge.so")
+    rt = subprocess.run(["cc", "-print-file-name=" + runtime], capture_output=True, text=True).stdout.strip()
+    print("== again against the %s build of the preload (%s)" % (name, lib), flush=True)
+    if not os.path.exists(lib) or not os.path.isabs(rt):
+        print("FAIL sanitizer/%s: %s or its runtime %s is missing (make check builds them)" % (name, lib, runtime))
+        return 0, 1
+    env = dict(os.environ, UNWEDGE_TEST_LIB=lib, UNWEDGE_TEST_PRELOAD_PREFIX=rt, **extra_env)
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--sanitizer"] + selected, env=env,
+                       capture_output=True, text=True, timeout=900)
+    lines = p.stdout.splitlines()
+    for line in lines[:-1]:
+        if line.startswith("PASS "):
+            line = "PASS [%s] %s" % (name, line[5:])
+        elif line.startswith("FAIL "):
+            line = "FAIL [%s] %s" % (name, line[5:])
+        print(line)
+    m = re.match(r"(\d+) passed, (\d+) failed$", lines[-1] if lines else "")
+    if not m:
+        print("FAIL sanitizer/%s: no summary (exit %d): %s" % (name, p.returncode, p.stderr[-2000:]))
+        return 0, 1
+    return int(m.group(1)), int(m.group(2))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@
  *   --inherit-fd N   use the already connected socket N instead (ADDR ignored)
  *   --alarm-ms N     SIGALRM every N ms during the writes, its handler installed
  *   --restart        ... with SA_RESTART (default: without)
+ *   --segv-handler   also install a SIGSEGV handler without SA_RESTART, as the
+ *                    JVM and sanitizer runtimes do
  */
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
 	size_t chunk = 4 << 20;
 	unsigned long long total_limit = 0;
 	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0, inherit = -1;
-	int alarm_ms = 0, restart = 0;
+	int alarm_ms = 0, restart = 0, segv_handler = 0;
 	bool nonblock = false, sock_nonblock = false, dontwait = false, reader_thread = false;
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
@@ -126,6 +128,8 @@ int main(int argc, char **argv)
 			alarm_ms = atoi(v), i++;
 		else if (!strcmp(o, "--restart"))
 			restart = 1;
+		else if (!strcmp(o, "--segv-handler"))
+			segv_handler = 1;
 		else if (!strcmp(o, "--inherit-fd"))
 			inherit = atoi(v), i++;
 		else if (!strcmp(o, "--nonblock"))
@@ -187,6 +191,11 @@ int main(int argc, char **argv)
 
 	if (delay_ms)
 		usleep((useconds_t)delay_ms * 1000);
+	if (segv_handler) {
+		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = 0};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSEGV, &sa, NULL);
+	}
 	if (alarm_ms) {
 		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
 		sigemptyset(&sa.sa_mask);

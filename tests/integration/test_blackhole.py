@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from harness import LIB, ROOT, WCLIENT, WPEER, base_env, check, json_line, test
+from harness import ROOT, WCLIENT, WPEER, base_env, check, json_line, preload_value, test
 
 T_MS = 1500
 SCRIPT = os.path.join(ROOT, "tests", "integration", "blackhole.sh")
@@ -19,7 +19,7 @@ def run(preload):
     unshare = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
     env = base_env(UNWEDGE_TIMEOUT="%dms" % T_MS)
     if preload:
-        env["LD_PRELOAD"] = LIB
+        env["LD_PRELOAD"] = preload_value()
     limit = T_MS / 1000 + 3
     p = subprocess.run(unshare + ["sh", SCRIPT, WPEER, WCLIENT, str(limit), "--after-fail", "1"],
                        env=env, capture_output=True, text=True, timeout=limit + 20)

@@ -11,7 +11,7 @@ from harness import ROOT, check, test
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 
-@test("budget/instructions-per-call", serial=True)
+@test("budget/instructions-per-call", serial=True, production_only=True)
 def budget():
     check(shutil.which("valgrind"), "needs valgrind")
     import measure

@@ -25,7 +25,7 @@ def syscalls(env, kind, call):
     return counts
 
 
-@test("hot-path/no-extra-system-calls", serial=True)
+@test("hot-path/no-extra-system-calls", serial=True, production_only=True)
 def no_extra():
     check(shutil.which("strace"), "needs strace")
     for kind in ("unix", "tcp"):
@@ -43,7 +43,7 @@ def no_extra():
             check(N <= sends <= N + 5, "%s/%s: %d send calls for %d writes" % (kind, call, sends, N))
 
 
-@test("hot-path/exports-only-wrappers-and-links-only-libc")
+@test("hot-path/exports-only-wrappers-and-links-only-libc", production_only=True)
 def exports():
     out = subprocess.run(["nm", "-D", "--defined-only", LIB], capture_output=True, text=True).stdout
     names = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
@@ -65,7 +65,7 @@ def loads():
               "%s differs under the preload: %r vs %r" % (argv, pre, bare))
 
 
-@test("style/clang-format")
+@test("style/clang-format", production_only=True)
 def style():
     check(shutil.which("clang-format"), "needs clang-format")
     p = subprocess.run(["make", "-s", "format-check"], cwd=BUILD + "/..", capture_output=True, text=True, timeout=120)

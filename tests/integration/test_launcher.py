@@ -14,7 +14,7 @@ def launch(args, env=None):
     return subprocess.run([LAUNCHER] + args, env=env or base_env(), capture_output=True, text=True, timeout=20)
 
 
-@test("launcher/help-and-version")
+@test("launcher/help-and-version", production_only=True)
 def help_version():
     p = launch(["--help"])
     check(p.returncode == 0 and "--timeout" in p.stdout and "--on-timeout" in p.stdout, "help: %r" % p.stdout)
@@ -22,7 +22,7 @@ def help_version():
     check(p.returncode == 0 and p.stdout.startswith("unwedge "), "version: %r" % p.stdout)
 
 
-@test("launcher/option-errors")
+@test("launcher/option-errors", production_only=True)
 def option_errors():
     cases = [(["--timeout", "5", "--", HELLO], "--timeout='5'"),
              (["--deadline=forever", HELLO], "--deadline='forever'"),
@@ -37,7 +37,7 @@ def option_errors():
         check(want in p.stderr and p.stdout == "", "%s: message %r lacks %r" % (args, p.stderr, want))
 
 
-@test("launcher/sets-variables-and-execs")
+@test("launcher/sets-variables-and-execs", production_only=True)
 def sets_and_execs():
     p = launch(["--timeout", "2s", "--tcp-user-timeout=5s", "--deadline", "total", "--on-timeout", "error",
                 "--", HELLO, "7", "two words"])
@@ -48,7 +48,7 @@ def sets_and_execs():
     check(p.stderr == "", "unexpected stderr: %r" % p.stderr)
 
 
-@test("launcher/merges-LD_PRELOAD")
+@test("launcher/merges-LD_PRELOAD", production_only=True)
 def merges():
     other = "/lib/x86_64-linux-gnu/libm.so.6"
     p = launch(["--", HELLO], env=base_env(LD_PRELOAD=other))
@@ -60,20 +60,20 @@ def merges():
     check(p.stdout.count(LIB) == 1, "space-separated entry duplicated: %r" % p.stdout)
 
 
-@test("launcher/command-not-found")
+@test("launcher/command-not-found", production_only=True)
 def not_found():
     p = launch(["--", "/nonexistent/daemon"])
     check(p.returncode == 127 and "/nonexistent/daemon" in p.stderr, "rc %d %r" % (p.returncode, p.stderr))
 
 
-@test("launcher/warns-for-static-binaries-and-still-runs-them")
+@test("launcher/warns-for-static-binaries-and-still-runs-them", production_only=True)
 def static_warning():
     p = launch(["--", HELLO_STATIC, "4"])
     check(p.returncode == 4 and "arg=4" in p.stdout, "the static program did not run: %d %r" % (p.returncode, p.stdout))
     check("statically linked" in p.stderr and len(p.stderr.splitlines()) == 1, "warning: %r" % p.stderr)
 
 
-@test("launcher/end-to-end")
+@test("launcher/end-to-end", production_only=True)
 def end_to_end():
     with Scratch() as s:
         peer = s.peer("tcp4", "never")

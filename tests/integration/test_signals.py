@@ -8,8 +8,8 @@ from harness import Scratch, base_env, check, client, preload_env, test
 T_MS = 1000
 
 
-def blocked_write_with_alarms(env, restart, timeout=10):
-    args = ["--alarm-ms", 100, "--chunk", 65536] + (["--restart"] if restart else [])
+def blocked_write_with_alarms(env, restart, timeout=10, extra=()):
+    args = ["--alarm-ms", 100, "--chunk", 65536] + (["--restart"] if restart else []) + list(extra)
     with Scratch() as s:
         peer = s.peer("tcp4", "never")
         return client(peer.addr, "write", env, args, timeout=timeout)
@@ -22,6 +22,14 @@ def restart():
     check(res["errno"] == "ETIMEDOUT", "want ETIMEDOUT after restarts, got %s: %s" % (res["errno"], res))
     check(res["alarms"] >= 5, "too few signals arrived during the write: %s" % res["alarms"])
     check(T_MS <= res["last_ms"] <= T_MS + 500, "the restarted call failed after %.0f ms" % res["last_ms"])
+
+
+@test("signals/SA_RESTART-despite-a-fault-handler-without-it")
+def restart_with_fault_handler():
+    # A SIGSEGV handler cannot be what interrupted a sleeping write: it must not
+    # turn a restartable interruption into EINTR.
+    res, err = blocked_write_with_alarms(preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS), True, extra=["--segv-handler"])
+    check(res is not None and res["errno"] == "ETIMEDOUT", "want ETIMEDOUT after restarts: %s" % res)
 
 
 @test("signals/SA_RESTART-goes-on-until-the-deadline/control")
