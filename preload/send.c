@@ -24,20 +24,36 @@ static ssize_t sendto_pass(struct uw_call *c)
 	return uw_real.sendto(c->fd, p->buf, c->want, c->app_flags, p->to, p->tolen);
 }
 
-static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t n, int flags,
-			      const struct sockaddr *to, socklen_t tolen)
+static ssize_t plain_send(bool is_send, int fd, const void *buf, size_t n, int flags,
+			  const struct sockaddr *to, socklen_t tolen)
 {
-	uint64_t e;
-	switch (uw_route(fd, &e)) {
+	if (is_send)
+		return uw_real.send ? uw_real.send(fd, buf, n, flags)
+				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+	return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
+}
+
+/* Straight to libc unless fd is a protected socket; MSG_DONTWAIT also goes
+ * straight through unless the socket timed out. One load of the fd's word. */
+static inline bool passes(uint64_t e, int flags)
+{
+	return uw_e_kind(e) == UW_KIND_PASS || ((flags & MSG_DONTWAIT) && !(e & UW_E_TIMED_OUT));
+}
+
+static __attribute__((noinline)) ssize_t guarded_sendto(bool is_send, int fd, const void *buf, size_t n,
+							int flags, const struct sockaddr *to, socklen_t tolen,
+							uint64_t e)
+{
+	switch (uw_route_loaded(fd, &e)) {
 	case UW_ROUTE_PASS:
-		return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
+		return plain_send(is_send, fd, buf, n, flags, to, tolen);
 	case UW_ROUTE_DEAD:
 		return uw_refused();
 	case UW_ROUTE_GUARD:
 		break;
 	}
 	if (n == 0 || (flags & MSG_DONTWAIT))
-		return uw_real.sendto(fd, buf, n, flags, to, tolen);
+		return plain_send(is_send, fd, buf, n, flags, to, tolen);
 	int saved = errno;
 	ssize_t r = uw_real.sendto(fd, buf, n, flags | MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
 	if (UW_LIKELY(r == (ssize_t)n))
@@ -48,7 +64,7 @@ static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t 
 			    .app_flags = flags,
 			    .saved_errno = saved,
 			    .want = n,
-			    .name = name,
+			    .name = is_send ? "send" : "sendto",
 			    .attempt = sendto_attempt,
 			    .pass = sendto_pass,
 			    .ctx = &p};
@@ -57,18 +73,19 @@ static ssize_t guarded_sendto(const char *name, int fd, const void *buf, size_t 
 
 UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	if (uw_dontwait_passes(fd, flags))
-		return uw_real.send ? uw_real.send(fd, buf, n, flags)
-				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
-	return guarded_sendto("send", fd, buf, n, flags, NULL, 0);
+	uint64_t e = uw_fd_load(fd);
+	if (UW_LIKELY(passes(e, flags)))
+		return plain_send(true, fd, buf, n, flags, NULL, 0);
+	return guarded_sendto(true, fd, buf, n, flags, NULL, 0, e);
 }
 
 UW_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
 			 socklen_t tolen)
 {
-	if (uw_dontwait_passes(fd, flags))
-		return UW_CALL_REAL(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
-	return guarded_sendto("sendto", fd, buf, n, flags, to, tolen);
+	uint64_t e = uw_fd_load(fd);
+	if (UW_LIKELY(passes(e, flags)))
+		return plain_send(false, fd, buf, n, flags, to, tolen);
+	return guarded_sendto(false, fd, buf, n, flags, to, tolen, e);
 }
 
 /* The rest of a message after `done` bytes. Ancillary data (SCM_RIGHTS...)
