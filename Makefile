@@ -31,7 +31,7 @@ DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check sanitized demo bench clean format format-check
+.PHONY: all check sanitized demo bench fuzz clean format format-check
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
@@ -100,7 +100,8 @@ bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized
+check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized \
+	$(BUILD)/fuzz/fuzz_config
 	python3 tests/run.py --with-sanitizers
 
 # The preload built with ASan+UBSan and with TSan, for the suite's second and third passes.
@@ -108,7 +109,17 @@ sanitized:
 	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so
 
-FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] bench/*.c)
+FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+# libFuzzer on the settings parser: a short run in `make check`, longer here.
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/config.h src/duration.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_config.c src/config.c src/duration.c
+
+fuzz: $(BUILD)/fuzz/fuzz_config
+	mkdir -p $(BUILD)/fuzz/corpus
+	$< -max_total_time=$${FUZZ_SECONDS:-300} $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
 format:
 	clang-format -i $(FORMATTED)
 

@@ -24,10 +24,37 @@ void uw_config_defaults(struct uw_config *c)
 	c->shutdown_on_timeout = true;
 }
 
+/* The value as it may be shown: printable ASCII as is, anything else as \xHH,
+ * at most 80 characters. An environment value can hold newlines or terminal
+ * escapes; the message must stay one harmless line. */
+static void shown(char *out, size_t outlen, const char *value)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+	for (; value[i] && i < 80 && o + 5 < outlen; i++) {
+		unsigned char ch = (unsigned char)value[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	if (value[i] && o + 4 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
+}
+
 static void fail(char *err, size_t errlen, const char *label, const char *value, const char *why)
 {
+	char v[400];
+	shown(v, sizeof v, value);
 	if (err && errlen)
-		snprintf(err, errlen, "%s='%s' is invalid: %s", label, value, why);
+		snprintf(err, errlen, "%s='%s' is invalid: %s", label, v, why);
 }
 
 static int pick(const char *value, const char *a, const char *b)

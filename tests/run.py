@@ -48,6 +48,39 @@ def unit_tests(selected):
     return passed, failed
 
 
+def memcheck_and_fuzz(selected):
+    """The unit tests again under valgrind memcheck, and a short libFuzzer run
+    of the settings parser (make fuzz runs it longer)."""
+    import shutil
+    import tempfile
+    passed = failed = 0
+    if not selected or any("memcheck" in s for s in selected):
+        for binary in sorted(glob.glob(os.path.join(harness.BUILD, "tests", "test_*"))):
+            name = "memcheck/" + os.path.basename(binary)
+            if not shutil.which("valgrind"):
+                print("FAIL %s: needs valgrind" % name)
+                failed += 1
+                continue
+            p = subprocess.run(["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                "-q", binary], capture_output=True, text=True, timeout=300)
+            ok = p.returncode == 0
+            print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else "\n    " + p.stderr[-2000:]))
+            passed, failed = passed + ok, failed + (not ok)
+    if not selected or any("fuzz" in s for s in selected):
+        fuzzer = os.path.join(harness.BUILD, "fuzz", "fuzz_config")
+        corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz", "corpus")
+        work = tempfile.mkdtemp(prefix="unwedge-fuzz.")
+        try:
+            p = subprocess.run([fuzzer, "-max_total_time=10", "-artifact_prefix=" + work + "/", work, corpus],
+                               capture_output=True, text=True, timeout=120) if os.path.exists(fuzzer) else None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        ok = p is not None and p.returncode == 0
+        print("%s fuzz/config-parser (10 s)%s" % ("PASS" if ok else "FAIL", "" if ok else "\n    " + (p.stderr[-3000:] if p else "build/fuzz/fuzz_config missing")))
+        passed, failed = passed + ok, failed + (not ok)
+    return passed, failed
+
+
 def main():
     sanitizer = "--sanitizer" in sys.argv
     selected = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -55,6 +88,9 @@ def main():
         spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
     up, uf = (0, 0) if sanitizer else unit_tests(selected)
+    if not sanitizer:
+        mp, mf = memcheck_and_fuzz(selected)
+        up, uf = up + mp, uf + mf
     ip, ifail, secs = harness.run_all(selected)
     print("integration: %d passed, %d failed in %.0fs" % (ip, ifail, secs))
     passed, failed = up + ip, uf + ifail

@@ -101,6 +101,22 @@ static void flags_use_the_same_parser(void)
 	CHECK(strstr(err, "--timeout='2' is invalid: missing unit") != NULL);
 }
 
+static void hostile_values_stay_one_line(void)
+{
+	struct uw_config c;
+	char err[600] = "";
+	uw_config_defaults(&c);
+	CHECK(uw_config_set(&c, UW_OPT_TIMEOUT, "5s\nunwedge: fake\x1b[2J", "UNWEDGE_TIMEOUT", err,
+			    sizeof err) == -1);
+	CHECK(strchr(err, '\n') == NULL && strchr(err, '\x1b') == NULL);
+	CHECK(strstr(err, "UNWEDGE_TIMEOUT='5s\\x0aunwedge: fake\\x1b[2J' is invalid") != NULL);
+	char longv[300];
+	memset(longv, 'a', sizeof longv - 1);
+	longv[sizeof longv - 1] = 0;
+	CHECK(uw_config_set(&c, UW_OPT_DEADLINE, longv, "UNWEDGE_DEADLINE", err, sizeof err) == -1);
+	CHECK(strstr(err, "aaa...' is invalid") != NULL && strlen(err) < 250);
+}
+
 static void env_names(void)
 {
 	CHECK(uw_config_find_env("UNWEDGE_TIMEOUT=1s") == UW_OPT_TIMEOUT);
@@ -115,6 +131,7 @@ int main(void)
 	RUN(off_switches);
 	RUN(errors_name_the_input);
 	RUN(flags_use_the_same_parser);
+	RUN(hostile_values_stay_one_line);
 	RUN(env_names);
 	return check_failures;
 }
