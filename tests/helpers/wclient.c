@@ -21,6 +21,8 @@
  *   --restart        ... with SA_RESTART (default: without)
  *   --segv-handler   also install a SIGSEGV handler without SA_RESTART, as the
  *                    JVM and sanitizer runtimes do
+ *   --retry-eintr    a call that fails with EINTR is made again, as robust
+ *                    programs do (counted in "eintr")
  */
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -103,7 +105,8 @@ int main(int argc, char **argv)
 	size_t chunk = 4 << 20;
 	unsigned long long total_limit = 0;
 	int after_fail = 0, sndtimeo = -1, uto = -1, sndbuf = 0, hold_ms = 0, delay_ms = 0, inherit = -1;
-	int alarm_ms = 0, restart = 0, segv_handler = 0;
+	int alarm_ms = 0, restart = 0, segv_handler = 0, retry_eintr = 0;
+	long eintr = 0;
 	bool nonblock = false, sock_nonblock = false, dontwait = false, reader_thread = false;
 	for (int i = 3; i < argc; i++) {
 		const char *o = argv[i];
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 			restart = 1;
 		else if (!strcmp(o, "--segv-handler"))
 			segv_handler = 1;
+		else if (!strcmp(o, "--retry-eintr"))
+			retry_eintr = 1;
 		else if (!strcmp(o, "--inherit-fd"))
 			inherit = atoi(v), i++;
 		else if (!strcmp(o, "--nonblock"))
@@ -260,6 +265,10 @@ int main(int argc, char **argv)
 		err = errno;
 		last_ms = now_ms() - s;
 		calls++;
+		if (r < 0 && err == EINTR && retry_eintr) {
+			eintr++;
+			continue;
+		}
 		if (calls == 1 && a.family != AF_UNIX)
 			uto_write = uto_of(fd);
 		if (r > 0)
@@ -307,7 +316,7 @@ int main(int argc, char **argv)
 	if (alarm_ms)
 		setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
 	unsigned uto_end = a.family == AF_UNIX ? 0 : uto_of(fd);
-	printf("{\"alarms\": %d, ", (int)alarms);
+	printf("{\"alarms\": %d, \"eintr\": %ld, ", (int)alarms, eintr);
 	printf("\"short_ms\": %.1f, \"short_ret\": %zd, \"short_errno\": \"%s\", ", short_ms, short_ret,
 	       errname(short_err));
 	printf("\"calls\": %ld, \"bytes\": %llu, \"ret\": %zd, \"errno\": \"%s\", \"last_ms\": %.1f, "

@@ -1,0 +1,31 @@
+"""Data integrity under signals: a checksummed stream (every byte checked in
+order by the reader) to a slow but steady reader, while SIGALRM fires every
+millisecond, with and without SA_RESTART, through write, writev, send and
+sendmsg. Nothing may be lost or duplicated, and no deadline may fire: the
+reader never stops."""
+
+from harness import SANITIZER, Scratch, check, client, preload_env, test
+
+# 256 MiB on the production build; less under the sanitizers, which are slower.
+TOTAL = (32 if SANITIZER else 256) << 20
+RATE = 64000000  # bytes per second: about 4 s a stream
+
+
+def stream(call, restart):
+    args = ["--total", TOTAL, "--chunk", 1 << 20, "--alarm-ms", 1, "--retry-eintr"] + (["--restart"] if restart else [])
+    with Scratch() as s:
+        peer = s.peer("tcp4", "slow:%d" % RATE, extra=["--rcvbuf", "262144"])
+        res, err = client(peer.addr, call, preload_env(UNWEDGE_TIMEOUT="2s"), args, timeout=120)
+        got, out, perr = peer.result(timeout=30)
+    check(res is not None, "%s: the writer hung" % call)
+    check(res["errno"] == "0" and res["bytes"] == TOTAL, "%s: the writer stopped early: %s" % (call, res))
+    check("timed out" not in err, "%s: a deadline fired on a steady reader: %r" % (call, err))
+    check(got is not None and got["read"] == TOTAL and got["pattern_ok"],
+          "%s: the reader got %s of %d bytes (pattern checked)" % (call, got, TOTAL))
+    check(res["alarms"] > 1000, "%s: only %d signals arrived: the stress did not happen" % (call, res["alarms"]))
+    return res
+
+
+for call in ("write", "writev", "send", "sendmsg"):
+    test("stress/%s-under-SIGALRM-every-ms-SA_RESTART" % call, serial=True)(lambda call=call: stream(call, True))
+    test("stress/%s-under-SIGALRM-every-ms-no-SA_RESTART" % call, serial=True)(lambda call=call: stream(call, False))
