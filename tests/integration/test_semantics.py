@@ -1,0 +1,41 @@
+"""What the preload must not change, each compared with the same program
+without it: errno after successful writes, SIGPIPE versus MSG_NOSIGNAL on a
+reset connection, and write as a cancellation point."""
+
+from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, spawn, test
+
+WSEM = BUILD + "/tests/wsemantics"
+
+
+def both(args, key, peer_mode=None):
+    results = []
+    for env in (preload_env(UNWEDGE_TIMEOUT="10s"), base_env()):
+        with Scratch() as s:
+            extra = [s.peer("tcp4", peer_mode).addr] if peer_mode else []
+            out, err, rc = finish(spawn([WSEM] + args + extra, env=env), 15)
+        res = json_line(out or "", key)
+        check(res is not None, "%s (preload=%s): no result, rc %s: %s" % (args, "LD_PRELOAD" in env, rc, err))
+        results.append(res)
+    return results
+
+
+@test("semantics/errno-untouched-by-successful-writes")
+def errno_kept():
+    pre, bare = both(["errno"], "fast_ret")
+    check(pre == bare, "with the preload %s, without %s" % (pre, bare))
+    check(pre["errno_after_fast"] == 4242 and pre["errno_after_slow"] == 4242 and pre["slow_ret"] == 8 << 20,
+          "errno changed by a successful write: %s" % pre)
+
+
+@test("semantics/SIGPIPE-versus-MSG_NOSIGNAL")
+def sigpipe():
+    pre, bare = both(["sigpipe"], "sigpipes")
+    check(pre == bare, "with the preload %s, without %s" % (pre, bare))
+    check(pre["sigpipes"] >= 1 and pre["sigpipes_nosignal"] == 0, "unexpected: %s" % pre)
+
+
+@test("semantics/write-is-a-cancellation-point")
+def cancel():
+    pre, bare = both(["cancel"], "cancelled", peer_mode="never")
+    check(pre["cancelled"] and bare["cancelled"] and pre["join_ms"] < 500,
+          "a thread blocked in write under the preload must be cancellable at once: %s vs %s" % (pre, bare))
