@@ -114,7 +114,7 @@ def syscalls(tmp):
             for preload in (False, True):
                 env = clean_env(LD_PRELOAD=LIB) if preload else clean_env()
                 p = subprocess.run(["strace", "-f", "-c", "-U", "name,calls", "-o", "/dev/stdout", "--",
-                                    os.path.join(BUILD, "tests", "wburst"), kind, call, str(n)],
+                                    PERCALL, "%s-%s" % (kind, call), str(n)],
                                    env=env, capture_output=True, text=True, timeout=300)
                 total = 0
                 for line in p.stdout.splitlines():

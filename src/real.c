@@ -18,8 +18,3 @@ void uw_real_bind(void)
 	uw_real = r;
 	atomic_store(&bound, 1);
 }
-
-bool uw_real_bound(void)
-{
-	return atomic_load_explicit(&bound, memory_order_acquire);
-}

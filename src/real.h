@@ -52,7 +52,4 @@ extern struct uw_real uw_real;
 /* Binds every symbol (idempotent). Call from a constructor, not from a wrapper. */
 void uw_real_bind(void);
 
-/* True once uw_real_bind finished. */
-bool uw_real_bound(void);
-
 #endif

@@ -9,13 +9,13 @@ import subprocess
 from harness import BUILD, LIB, base_env, check, preload_env, test
 
 N = 5000
-WBURST = BUILD + "/tests/wburst"
+PERCALL = BUILD + "/bench/percall"
 
 
 def syscalls(env, kind, call):
-    p = subprocess.run(["strace", "-f", "-c", "-U", "name,calls", "-o", "/dev/stdout", "--", WBURST, kind, call, str(N)],
+    p = subprocess.run(["strace", "-f", "-c", "-U", "name,calls", "-o", "/dev/stdout", "--", PERCALL, "%s-%s" % (kind, call), str(N)],
                        env=env, capture_output=True, text=True, timeout=120)
-    check(p.returncode == 0, "wburst failed: %s" % p.stderr)
+    check(p.returncode == 0, "percall failed: %s" % p.stderr)
     counts = {}
     for line in p.stdout.splitlines():
         m = re.match(r"\s*([a-z_0-9]+)\s+(\d+)\s*$", line)
