@@ -59,6 +59,12 @@ $(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
 
+# The TLS helpers are real OpenSSL programs; the preload itself never links libssl.
+$(BUILD)/tests/tls%: tests/helpers/tls%.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
+
 $(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"

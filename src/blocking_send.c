@@ -16,6 +16,7 @@
 #include "runtime.h"
 #include "sockinfo.h"
 #include "tcp_uto.h"
+#include "tls_call.h"
 
 int uw_fd_is_blocking(int fd)
 {
@@ -79,6 +80,15 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 	const int64_t start = c->start_ns ? c->start_ns : uw_now_ns();
 	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
 	int64_t progress = start, app_ns = 0;
+	/* Inside SSL_write the total deadline began with SSL_write; the
+	 * application's own SO_SNDTIMEO stays per system call, as in the kernel. */
+	int64_t ours_start = start;
+	struct uw_tls_call *tls = uw_tls_current ? uw_tls_call_for(c->fd) : NULL;
+	if (tls) {
+		c->name = tls->name;
+		if (tls->start_ns && tls->start_ns < ours_start)
+			ours_start = tls->start_ns;
+	}
 	bool waited_before = false;
 
 	if (r < 0 && errno == ENOTSOCK && c->done == 0) {
@@ -120,13 +130,13 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 		/* Wait for room, or for a deadline: ours, or the application's own. */
 		for (;;) {
 			int64_t now = uw_now_ns();
-			int64_t ours = (uw_cfg.deadline_total ? start : progress) + ours_ns;
+			int64_t ours = (uw_cfg.deadline_total ? ours_start : progress) + ours_ns;
 			int64_t app = app_ns ? start + app_ns : INT64_MAX;
 			if (now >= app && app <= ours)
 				return result(c, EAGAIN);
 			if (now >= ours) {
 				uint64_t waited =
-					(uint64_t)(now - (uw_cfg.deadline_total ? start : progress)) /
+					(uint64_t)(now - (uw_cfg.deadline_total ? ours_start : progress)) /
 					1000000;
 				uw_timeout_fire(c->fd, c->e, c->name, c->done, c->want, waited);
 				return result(c, ETIMEDOUT);

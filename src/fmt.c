@@ -145,3 +145,17 @@ void uw_buf_sockaddr(struct uw_buf *b, const struct sockaddr *sa, socklen_t len)
 		uw_buf_u64(b, sa->sa_family);
 	}
 }
+
+void uw_buf_printable(struct uw_buf *b, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch > 0x20 && ch < 0x7f && ch != '\\') {
+			uw_buf_mem(b, (const char *)&ch, 1);
+		} else {
+			char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+			uw_buf_mem(b, esc, 4);
+		}
+	}
+}

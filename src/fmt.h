@@ -17,6 +17,9 @@ void uw_buf_str(struct uw_buf *b, const char *s);
 void uw_buf_mem(struct uw_buf *b, const char *s, size_t n);
 void uw_buf_u64(struct uw_buf *b, uint64_t v);
 void uw_buf_i64(struct uw_buf *b, int64_t v);
+/* Text from outside (a TLS server name a client sent): printable ASCII as is,
+ * anything else as \xHH, at most max bytes of input. Keeps a log line one line. */
+void uw_buf_printable(struct uw_buf *b, const char *s, size_t max);
 /* Milliseconds as seconds with three decimals: 2001 -> "2.001s". */
 void uw_buf_ms(struct uw_buf *b, uint64_t ms);
 /* An address as people read it: 127.0.0.1:80, [::1]:80, /run/x.sock, @abstract, unnamed. */

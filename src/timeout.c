@@ -12,6 +12,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "sockinfo.h"
+#include "tls_call.h"
 
 static void mark(int fd, uint64_t e, void *arg)
 {
@@ -66,6 +67,15 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 	uw_buf_i64(&b, fd);
 	uw_buf_str(&b, " call=");
 	uw_buf_str(&b, call);
+	struct uw_tls_call *tls = uw_tls_call_for(fd);
+	if (tls && uw_tls_api.get_servername) {
+		/* TLSEXT_NAMETYPE_host_name is 0 */
+		const char *sni = uw_tls_api.get_servername(tls->ssl, 0);
+		if (sni) {
+			uw_buf_str(&b, " tls_server=");
+			uw_buf_printable(&b, sni, 255);
+		}
+	}
 	uw_buf_str(&b, " local=");
 	address(&b, fd, SYS_getsockname);
 	uw_buf_str(&b, " peer=");
