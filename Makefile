@@ -25,7 +25,8 @@ CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
-HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static \
+	$(BUILD)/tests/wstdio-fortify
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
@@ -64,6 +65,18 @@ $(BUILD)/tests/tls%: tests/helpers/tls%.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
+
+# stdio two ways: plain calls (-O0), and what -O2 -D_FORTIFY_SOURCE=2 makes of
+# them (__fprintf_chk, inline putc_unlocked calling __overflow).
+$(BUILD)/tests/wstdio: tests/helpers/wstdio.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -o $@ $<
+
+$(BUILD)/tests/wstdio-fortify: tests/helpers/wstdio.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<
 
 $(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
 	@mkdir -p $(dir $@)

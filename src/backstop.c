@@ -23,6 +23,22 @@ static uint64_t kernel_sndtimeo_us(int fd)
 	return (uint64_t)tv.sec * 1000000 + (uint64_t)tv.usec;
 }
 
+/* The kernel keeps SO_SNDTIMEO in jiffies: what it reports back differs from
+ * what was set by less than one jiffy (10 ms at HZ=100). */
+#define JIFFY_SLACK_US 10000
+
+uint64_t uw_backstop_app_us(int fd)
+{
+	uint64_t k = kernel_sndtimeo_us(fd);
+	uint64_t ours = (uint64_t)uw_cfg.timeout_ms * 1000;
+	/* A socket that came to us with our own backstop value already set (from a
+	 * process image before exec, or through an fd we never saw): that value is
+	 * ours, not the application's. */
+	if (ours && k + JIFFY_SLACK_US > ours && k < ours + JIFFY_SLACK_US)
+		return 0;
+	return k;
+}
+
 static void set_us(int fd, uint64_t us)
 {
 	struct tv64 tv = {(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
@@ -56,36 +72,60 @@ void uw_backstop_restore(int fd)
 	errno = saved;
 }
 
+/* SO_SNDTIMEO belongs to the socket, shared by every fd on it (dup, stdout):
+ * each of them carries the flag and the application's value. */
+static void mark_sibling(int fd, uint64_t e, void *arg)
+{
+	if (uw_fd_aux_store(fd, *(uint64_t *)arg))
+		uw_fd_update_flags(fd, e, UW_E_BACKSTOP, 0);
+}
+
+static void set_app_value(int fd, uint64_t e, uint64_t app)
+{
+	uint32_t ino = uw_e_inode(e);
+	if (ino != 0)
+		uw_fd_for_inode(ino, mark_sibling, &app);
+	if (uw_fd_aux_store(fd, app))
+		uw_fd_update_flags(fd, e, UW_E_BACKSTOP, 0);
+}
+
 uint64_t uw_backstop_ensure(int fd, uint64_t e)
 {
 	if ((e & UW_E_BACKSTOP) || uw_cfg.timeout_ms == 0)
 		return e;
 	int saved = errno;
-	uint64_t app = kernel_sndtimeo_us(fd);
-	if (uw_fd_aux_store(fd, app)) {
-		apply_min(fd, app);
-		uw_fd_update_flags(fd, e, UW_E_BACKSTOP, 0);
-		e |= UW_E_BACKSTOP;
-	}
+	uint64_t app = uw_backstop_app_us(fd);
+	set_app_value(fd, e, app);
+	apply_min(fd, app);
 	errno = saved;
-	return e;
+	return uw_fd_load(fd);
 }
 
 static bool ours_here(int fd, int name, socklen_t len)
 {
 	if (name != SO_SNDTIMEO_OLD && name != SO_SNDTIMEO_NEW)
 		return false;
-	if (len != (socklen_t)sizeof(struct tv64))
-		return false;
-	uint64_t e = uw_fd_load(fd);
-	if (!(e & UW_E_BACKSTOP))
+	if (len != (socklen_t)sizeof(struct tv64) || uw_cfg.timeout_ms == 0)
 		return false;
 	int saved = errno;
+	uint64_t e = uw_fd_lookup(fd);
+	if (!uw_kind_is_socket(uw_e_kind(e))) {
+		errno = saved;
+		return false;
+	}
 	bool same = uw_socket_inode(fd) == uw_e_inode(e);
-	errno = saved;
-	if (!same)
+	if (!same) {
 		uw_fd_replace(fd, 0); /* a stale word for a reused fd number */
-	return same;
+		e = uw_fd_lookup(fd);
+	}
+	if (!(e & UW_E_BACKSTOP) && uw_backstop_app_us(fd) == 0 && kernel_sndtimeo_us(fd) != 0) {
+		/* Our value, set before we knew this fd (another fd of the socket,
+		 * or a process image before exec). */
+		set_app_value(fd, e, 0);
+		e = uw_fd_load(fd);
+	}
+	errno = saved;
+	return (e & UW_E_BACKSTOP) != 0;
 }
 
 bool uw_backstop_getsockopt(int fd, int name, void *val, socklen_t *len, int *ret)
@@ -112,7 +152,7 @@ bool uw_backstop_setsockopt(int fd, int name, const void *val, socklen_t len, in
 	}
 	int saved = errno;
 	uint64_t app = kernel_sndtimeo_us(fd);
-	uw_fd_aux_store(fd, app);
+	set_app_value(fd, uw_fd_load(fd), app);
 	apply_min(fd, app);
 	errno = saved;
 	*ret = 0;

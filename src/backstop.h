@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* The application's own SO_SNDTIMEO as the kernel holds it, in microseconds;
+ * 0 when none, or when the value there is our own backstop's. */
+uint64_t uw_backstop_app_us(int fd);
+
 /* Puts the backstop on fd if not there yet; returns the updated word. */
 uint64_t uw_backstop_ensure(int fd, uint64_t e);
 

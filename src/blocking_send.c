@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "backstop.h"
 #include "clock.h"
 #include "fdtable.h"
 #include "restart.h"
@@ -30,13 +31,10 @@ uint64_t uw_app_sndtimeo_us(int fd, uint64_t e)
 {
 	if (e & UW_E_BACKSTOP)
 		return uw_fd_aux_load(fd);
-	struct timeval tv = {0, 0};
-	socklen_t len = sizeof tv;
 	int saved = errno;
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) != 0)
-		tv.tv_sec = tv.tv_usec = 0;
+	uint64_t us = uw_backstop_app_us(fd);
 	errno = saved;
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	return us;
 }
 
 static bool is_dead(int fd, uint64_t e)

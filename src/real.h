@@ -8,6 +8,7 @@
 #define UW_REAL_H
 
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -23,6 +24,7 @@
 	X(sendmmsg, int, (int, struct mmsghdr *, unsigned int, int))                                         \
 	X(sendfile, ssize_t, (int, int, off_t *, size_t))                                                    \
 	X(sendfile64, ssize_t, (int, int, off_t *, size_t))                                                  \
+	X(splice, ssize_t, (int, loff_t *, int, loff_t *, size_t, unsigned int))                             \
 	X(socket, int, (int, int, int))                                                                      \
 	X(socketpair, int, (int, int, int, int *))                                                           \
 	X(connect, int, (int, const struct sockaddr *, socklen_t))                                           \

@@ -80,10 +80,12 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 	address(&b, fd, SYS_getsockname);
 	uw_buf_str(&b, " peer=");
 	address(&b, fd, SYS_getpeername);
-	uw_buf_str(&b, " moved=");
-	uw_buf_u64(&b, moved);
-	uw_buf_str(&b, " pending=");
-	uw_buf_u64(&b, want - moved);
+	if (want > 0) { /* 0: unknown (stdio, whose buffer glibc keeps) */
+		uw_buf_str(&b, " moved=");
+		uw_buf_u64(&b, moved);
+		uw_buf_str(&b, " pending=");
+		uw_buf_u64(&b, want - moved);
+	}
 	int queued = 0;
 	if (syscall(SYS_ioctl, fd, SIOCOUTQ, &queued) == 0) {
 		uw_buf_str(&b, " queued=");

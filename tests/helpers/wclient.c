@@ -3,7 +3,8 @@
  * line describing what happened.
  *
  *   wclient ADDR CALL [options]
- *   CALL: write writev send sendto sendmsg sendmmsg sendfile sendfile64
+ *   CALL: write writev send sendto sendmsg sendmmsg sendfile sendfile64 splice
+ *   (splice moves the stream from a pipe this program fills)
  *   --chunk N        bytes per call (default 4 MiB)
  *   --total N        stop after N bytes (default: until a call fails)
  *   --after-fail K   after the first failure, make K more calls and time them
@@ -194,6 +195,15 @@ int main(int argc, char **argv)
 		lseek(file, 0, SEEK_SET);
 	}
 
+	int pipefd[2] = {-1, -1};
+	size_t in_pipe = 0, pipe_size = 0;
+	if (!strcmp(call, "splice")) {
+		int want = chunk < 65536 ? 65536 : chunk > (1 << 20) ? (1 << 20) : (int)chunk;
+		if (pipe(pipefd) != 0 ||
+		    (pipe_size = (size_t)fcntl(pipefd[1], F_SETPIPE_SZ, want)) == (size_t)-1)
+			die("pipe");
+	}
+
 	if (delay_ms)
 		usleep((useconds_t)delay_ms * 1000);
 	if (segv_handler) {
@@ -258,6 +268,19 @@ int main(int argc, char **argv)
 			r = sendfile(fd, file, NULL, len);
 		} else if (!strcmp(call, "sendfile64")) {
 			r = sendfile64(fd, file, NULL, len);
+		} else if (!strcmp(call, "splice")) {
+			/* The pipe holds the stream from offset total on. */
+			if (in_pipe == 0) {
+				if (len > pipe_size)
+					len = pipe_size;
+				if (write(pipefd[1], buf, len) != (ssize_t)len)
+					die("write pipe");
+				in_pipe = len;
+			}
+			len = in_pipe;
+			r = splice(pipefd[0], NULL, fd, NULL, in_pipe, 0);
+			if (r > 0)
+				in_pipe -= (size_t)r;
 		} else {
 			fprintf(stderr, "wclient: unknown call %s\n", call);
 			return 2;

@@ -5,7 +5,7 @@ preload the same write is still blocked well after T."""
 from harness import Scratch, check, client, preload_env, base_env, test
 
 T_MS = 1000
-CALLS = ["write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "sendfile64"]
+CALLS = ["write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "sendfile64", "splice"]
 SEQPACKET_CALLS = ["write", "writev", "send", "sendto", "sendmsg", "sendmmsg"]
 
 

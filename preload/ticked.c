@@ -1,0 +1,105 @@
+#include "ticked.h"
+
+#include "../src/backstop.h"
+#include "../src/clock.h"
+#include "../src/restart.h"
+#include "route.h"
+
+#define TICK_NS 50000000LL /* the idle deadline's resolution on this path */
+/* The kernel restarts SO_SNDTIMEO for each chunk it moves inside one call,
+ * so a call that keeps progressing never returns early. A total deadline
+ * therefore moves at most this much per kernel call. */
+#define TOTAL_CHUNK (64 * 1024)
+
+struct sf {
+	int fd;
+	uint64_t e;
+	const char *name;
+	size_t count, done;
+	int64_t start, progress, app_ns;
+	int saved;
+};
+
+static ssize_t done_or(struct sf *s, int err)
+{
+	uw_backstop_restore(s->fd);
+	if (s->done > 0 || err == 0) {
+		errno = s->saved;
+		return (ssize_t)s->done;
+	}
+	errno = err;
+	return -1;
+}
+
+ssize_t uw_ticked_call(struct uw_ticked *t)
+{
+	const int out = t->out;
+	const size_t count = t->count;
+	const char *name = t->name;
+	uint64_t e;
+	switch (uw_route(out, &e)) {
+	case UW_ROUTE_PASS:
+		return t->pass(t);
+	case UW_ROUTE_DEAD:
+		return uw_refused();
+	case UW_ROUTE_GUARD:
+		break;
+	}
+	if (count == 0)
+		return t->pass(t);
+	e = uw_backstop_ensure(out, e);
+	struct sf s = {.fd = out, .e = e, .name = name, .count = count, .saved = errno};
+	s.start = s.progress = uw_now_ns();
+	s.app_ns = (int64_t)uw_app_sndtimeo_us(out, e) * 1000;
+	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
+	int64_t tick_set = 0;
+	for (;;) {
+		int64_t now = uw_now_ns();
+		int64_t ours = (uw_cfg.deadline_total ? s.start : s.progress) + ours_ns;
+		int64_t app = s.app_ns ? s.start + s.app_ns : INT64_MAX;
+		if (now >= app && app <= ours)
+			return done_or(&s, EAGAIN);
+		if (now >= ours) {
+			uint64_t waited =
+				(uint64_t)(now - (uw_cfg.deadline_total ? s.start : s.progress)) / 1000000;
+			uw_timeout_fire(out, e, name, s.done, count, waited);
+			return done_or(&s, ETIMEDOUT);
+		}
+		int64_t tick = (app < ours ? app : ours) - now;
+		if (tick > TICK_NS)
+			tick = TICK_NS;
+		if (tick != tick_set && (tick < TICK_NS || tick_set != TICK_NS)) {
+			uw_backstop_tick(out, (uint64_t)(tick + 999) / 1000);
+			tick_set = tick;
+		}
+		size_t want = count - s.done;
+		if (uw_cfg.deadline_total && want > TOTAL_CHUNK)
+			want = TOTAL_CHUNK;
+		int64_t before = uw_now_ns();
+		ssize_t r = t->call(t, want);
+		if (r > 0) {
+			s.done += (size_t)r;
+			s.progress = uw_now_ns();
+			/* Short well inside the tick: end of file, or a signal the
+			 * application should see now. Otherwise the tick ran out: go on. */
+			if (s.done == count || ((size_t)r < want && s.progress - before < tick))
+				return done_or(&s, 0);
+			continue;
+		}
+		if (r == 0)
+			return done_or(&s, 0);
+		if (errno == EAGAIN) {
+			if (!uw_fd_is_blocking(out))
+				return done_or(&s, EAGAIN);
+			continue;
+		}
+		if (errno == ETIMEDOUT)
+			uw_timeout_kernel(out, e, name, s.done, count);
+		if (errno != EINTR)
+			return done_or(&s, errno);
+		/* The kernel never restarts a call with SO_SNDTIMEO; the application,
+		 * without its own, would have had SA_RESTART's answer. */
+		if (s.app_ns || !uw_restart_after_signal())
+			return done_or(&s, EINTR);
+	}
+}
