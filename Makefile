@@ -26,7 +26,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static \
-	$(BUILD)/tests/wstdio-fortify
+	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
@@ -74,6 +74,16 @@ $(BUILD)/tests/wstdio: tests/helpers/wstdio.c tests/helpers/common.h
 	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -o $@ $<
 
 $(BUILD)/tests/wstdio-fortify: tests/helpers/wstdio.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<
+
+$(BUILD)/tests/wsyslog: tests/helpers/wsyslog.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -o $@ $<
+
+$(BUILD)/tests/wsyslog-fortify: tests/helpers/wsyslog.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<

@@ -1,0 +1,286 @@
+#include "syslog_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fmt.h"
+#include "log.h"
+#include "real.h"
+#include "runtime.h"
+
+#define LOG_PATH "/dev/log"
+/* What glibc uses for its own complaint about a bad priority. */
+#define INTERNAL_PRI (LOG_ERR | LOG_CONS | LOG_PERROR | LOG_PID)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *tag;
+static int stat_opts;
+static int facility = LOG_USER;
+static int mask = 0xff;
+static int sock = -1;
+static int sock_type = SOCK_DGRAM;
+static bool connected;
+/* The daemon let a message time out: drop without waiting until it reads. */
+static bool wedged;
+
+static void child_after_fork(void)
+{
+	pthread_mutex_init(&lock, NULL);
+}
+
+static void register_atfork(void)
+{
+	/* A fork while another thread held the lock must not leave the child's
+	 * syslog locked for ever. */
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+static void take_lock(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, register_atfork);
+	pthread_mutex_lock(&lock);
+}
+
+static void unlock_cb(void *arg)
+{
+	(void)arg;
+	pthread_mutex_unlock(&lock);
+}
+
+static void disconnect(void)
+{
+	if (sock >= 0)
+		uw_real.close ? uw_real.close(sock) : syscall(SYS_close, sock);
+	sock = -1;
+	connected = false;
+}
+
+static void connect_log(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	memcpy(a.sun_path, LOG_PATH, sizeof LOG_PATH);
+	for (int tries = 0; tries < 2 && !connected; tries++) {
+		if (sock < 0)
+			sock = uw_real.socket(AF_UNIX, sock_type | SOCK_CLOEXEC, 0);
+		if (sock < 0)
+			return;
+		if (uw_real.connect(sock, (struct sockaddr *)&a, sizeof a) == 0) {
+			connected = true;
+			return;
+		}
+		int err = errno;
+		disconnect();
+		/* /dev/log may be a stream socket (some old daemons). */
+		if (err != EPROTOTYPE || sock_type != SOCK_DGRAM)
+			return;
+		sock_type = SOCK_STREAM;
+	}
+}
+
+enum sent { SENT, FAILED, TIMED_OUT };
+
+static enum sent send_bounded(const char *buf, size_t len)
+{
+	int64_t deadline = uw_now_ns() + (wedged ? 0 : (int64_t)uw_cfg.timeout_ms * 1000000);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = uw_real.send(sock, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r >= 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return FAILED;
+		int64_t left = deadline - uw_now_ns();
+		if (left <= 0)
+			return TIMED_OUT;
+		struct pollfd p = {.fd = sock, .events = POLLOUT};
+		poll(&p, 1, (int)((left + 999999) / 1000000));
+	}
+	return SENT;
+}
+
+static void report_timeout(void)
+{
+	char line[256];
+	struct uw_buf b;
+	uw_buf_init(&b, line, sizeof line - 1);
+	uw_buf_str(&b, "unwedge: syslog timed out: pid=");
+	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_str(&b, " socket=" LOG_PATH " waited=");
+	uw_buf_ms(&b, uw_cfg.timeout_ms);
+	uw_buf_str(&b, " action=drop (later messages are dropped at once until the log daemon reads again)");
+	line[b.len++] = '\n';
+	uw_log_line(line, b.len);
+}
+
+static void to_console(const char *msg, size_t len)
+{
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct iovec v[2] = {{(void *)msg, len}, {"\r\n", 2}};
+	writev(fd, v, 2);
+	close(fd);
+}
+
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static int format_body(char *out, size_t cap, int flag, const char *fmt, va_list ap)
+{
+	if (flag > 0)
+		return __vsnprintf_chk(out, cap, flag, cap, fmt, ap);
+	return vsnprintf(out, cap, fmt, ap);
+}
+
+static void send_locked(int pri, int flag, const char *fmt, va_list ap, int saved_errno);
+
+static void internal(int pri, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_locked(pri, -1, fmt, ap, errno);
+	va_end(ap);
+}
+
+static void send_locked(int pri, int flag, const char *fmt, va_list ap, int saved_errno)
+{
+	if (pri & ~(LOG_PRIMASK | LOG_FACMASK)) {
+		internal(INTERNAL_PRI, "syslog: unknown facility/priority: %x", pri);
+		pri &= LOG_PRIMASK | LOG_FACMASK;
+	}
+	if ((LOG_MASK(LOG_PRI(pri)) & mask) == 0)
+		return;
+	if ((pri & LOG_FACMASK) == 0)
+		pri |= facility;
+
+	char head[160];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	int n = snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", pri, months[tm.tm_mon % 12],
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	size_t msgoff = (size_t)n;
+	if (!tag)
+		tag = program_invocation_short_name;
+	const char *t = tag ? tag : "";
+	char pid[24] = "";
+	if (stat_opts & LOG_PID)
+		snprintf(pid, sizeof pid, "[%d]", (int)getpid());
+	int h = snprintf(head + n, sizeof head - (size_t)n, "%.100s%s%s", t, pid, tag ? ": " : "");
+	size_t hlen = (size_t)n + (size_t)h;
+
+	char stack[2048], *buf = stack;
+	va_list copy;
+	va_copy(copy, ap);
+	errno = saved_errno; /* for %m */
+	int blen = format_body(stack + hlen, sizeof stack - hlen, flag, fmt, ap);
+	if (blen < 0)
+		blen = 0;
+	if ((size_t)blen >= sizeof stack - hlen) {
+		buf = malloc(hlen + (size_t)blen + 1);
+		if (!buf) {
+			va_end(copy);
+			return;
+		}
+		errno = saved_errno;
+		format_body(buf + hlen, (size_t)blen + 1, flag, fmt, copy);
+	}
+	va_end(copy);
+	memcpy(buf, head, hlen);
+	size_t len = hlen + (size_t)blen;
+	buf[len] = 0;
+
+	if (stat_opts & LOG_PERROR) {
+		/* stderr gets the line without priority and time, ending in a newline. */
+		size_t k = len - msgoff;
+		bool nl = len > 0 && buf[len - 1] == '\n';
+		struct iovec v[2] = {{buf + msgoff, k}, {"\n", nl ? 0 : 1}};
+		writev(STDERR_FILENO, v, 2);
+	}
+
+	if (!connected)
+		connect_log();
+	/* A stream socket gets the terminating NUL as the record separator. */
+	size_t wire = len + (sock_type == SOCK_STREAM ? 1 : 0);
+	enum sent s = connected ? send_bounded(buf, wire) : FAILED;
+	if (s == FAILED && connected) {
+		/* As glibc: the daemon may have restarted; reconnect and try once more. */
+		disconnect();
+		connect_log();
+		wire = len + (sock_type == SOCK_STREAM ? 1 : 0);
+		s = connected ? send_bounded(buf, wire) : FAILED;
+	}
+	if (s == SENT) {
+		wedged = false;
+	} else {
+		if (s == TIMED_OUT && !wedged) {
+			wedged = true;
+			report_timeout();
+		}
+		if (s == FAILED)
+			disconnect(); /* reopen next time */
+		if (stat_opts & LOG_CONS)
+			to_console(buf + msgoff, len - msgoff);
+	}
+	if (buf != stack)
+		free(buf);
+}
+
+void uw_syslog_send(int pri, int flag, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	take_lock();
+	pthread_cleanup_push(unlock_cb, NULL);
+	send_locked(pri, flag, fmt, ap, saved);
+	pthread_cleanup_pop(1);
+	errno = saved;
+}
+
+void uw_syslog_open(const char *ident, int option, int fac)
+{
+	take_lock();
+	pthread_cleanup_push(unlock_cb, NULL);
+	if (ident)
+		tag = ident;
+	stat_opts = option;
+	if ((fac & ~LOG_FACMASK) == 0) /* 0 too: LOG_KERN, as glibc does */
+		facility = fac;
+	if (option & LOG_NDELAY)
+		connect_log();
+	pthread_cleanup_pop(1);
+}
+
+void uw_syslog_close(void)
+{
+	take_lock();
+	disconnect();
+	tag = NULL;
+	sock_type = SOCK_DGRAM;
+	pthread_mutex_unlock(&lock);
+}
+
+void uw_syslog_set_mask(int m)
+{
+	take_lock();
+	if (m != 0)
+		mask = m;
+	pthread_mutex_unlock(&lock);
+}
