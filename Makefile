@@ -46,9 +46,42 @@ $(BUILD)/libunwedge.so: $(SRC_OBJ) $(PRELOAD_OBJ)
 	@echo "  LD      $@"
 	@$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
 
-$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) src/config.h VERSION
+# The cgroup layer: a BPF program (clang -target bpf, needs libbpf's headers) carried inside the
+# launcher, and its loader. libbpf itself is opened with dlopen only when the layer is used, so the
+# launcher links only libc. -g gives the program BTF; its DWARF is stripped.
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -I/usr/include/$(MULTIARCH)
+CG_SRC := $(filter-out %.bpf.c,$(wildcard tools/cgroup/*.c))
+CG_HDR := $(wildcard tools/cgroup/*.h)
+CG_OBJ := $(CG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/cgroup/sockops_obj.o
+
+$(BUILD)/obj/sockops.bpf.o: tools/cgroup/sockops.bpf.c tools/cgroup/cgroup_settings.h
+	@mkdir -p $(dir $@)
+	@echo "  BPF     $<"
+	@clang $(BPF_CFLAGS) -c $< -o $@.tmp
+	@llvm-strip -g $@.tmp -o $@
+	@rm -f $@.tmp
+
+$(BUILD)/obj/tools/cgroup/sockops_obj.o: tools/cgroup/sockops_obj.S $(BUILD)/obj/sockops.bpf.o
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) -c -DSOCKOPS_OBJ='"$(BUILD)/obj/sockops.bpf.o"' $< -o $@
+
+$(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
+
+$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) $(CG_OBJ) src/config.h VERSION
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -o $@ tools/unwedge.c tools/binary_check.c $(CONFIG_OBJ)
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -Wl,-z,noexecstack -o $@ tools/unwedge.c \
+		tools/binary_check.c $(CONFIG_OBJ) $(CG_OBJ)
+
+# The incident test's Go program: standard library only, never the network.
+$(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
+	@mkdir -p $(dir $@)
+	@echo "  GO      $@"
+	@cd tests/go && GOPROXY=off GOFLAGS=-mod=mod go build -p 1 -o $(abspath $@) ./h2wedge
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
 	@mkdir -p $(dir $@)
@@ -129,7 +162,7 @@ bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized \
+check: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized \
 	$(BUILD)/fuzz/fuzz_config
 	python3 tests/run.py --with-sanitizers
 
@@ -138,7 +171,7 @@ sanitized:
 	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so
 
-FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/config.h src/duration.h
 	@mkdir -p $(dir $@)

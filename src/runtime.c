@@ -48,6 +48,9 @@ void uw_runtime_init(char **envp)
 		for (char **e = envp ? envp : environ; e && *e; e++) {
 			if (strncmp(*e, "UNWEDGE_", 8) != 0)
 				continue;
+			/* Set by the launcher's --cgroup for the program's own use. */
+			if (strncmp(*e, "UNWEDGE_CGROUP=", 15) == 0)
+				continue;
 			const char *eq = strchr(*e, '=');
 			int opt = uw_config_find_env(*e);
 			if (opt >= 0 && eq) {

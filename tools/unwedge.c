@@ -1,8 +1,13 @@
 /* unwedge: run a program with libunwedge.so preloaded and configured.
  * Usable as a container ENTRYPOINT: it validates its flags, sets the UNWEDGE_*
- * variables, adds the preload to LD_PRELOAD and execs the command. */
+ * variables, adds the preload to LD_PRELOAD and execs the command. With
+ * --cgroup it first moves itself into a new cgroup whose TCP sockets get a
+ * TCP_USER_TIMEOUT from a BPF program (tools/cgroup/): the layer that also
+ * reaches Go and static programs. `unwedge cgroup ...` manages that program on
+ * existing cgroups. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +15,7 @@
 
 #include "../src/config.h"
 #include "binary_check.h"
+#include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
 
@@ -23,10 +29,26 @@ static void usage(FILE *f)
 			uw_options[i].fallback, uw_options[i].env);
 	fprintf(f, "  %-27s %s\n", "--preload PATH",
 		"the libunwedge.so to use (default: next to this program, or ../lib/unwedge/)");
+	fprintf(f, "  %-27s %s\n", "--no-preload",
+		"do not add the preload (with --cgroup: the kernel layer only)");
+	fprintf(f, "\nthe cgroup layer (root, cgroup v2, Linux 5.9+; TCP only; also reaches Go and static "
+		   "programs):\n");
+	fprintf(f, "  %-27s %s\n", "--cgroup",
+		"run COMMAND in a new cgroup whose TCP sockets get the TCP user timeout "
+		"(--tcp-user-timeout)");
+	fprintf(f, "  %-27s %s\n", "--keepalive IDLE,INTVL,CNT",
+		"with --cgroup: keepalive too, e.g. 30s,5s,3");
+	fprintf(f, "  %-27s %s\n", "--at-connect", "with --cgroup: bound the handshake too");
+	fprintf(f, "  %-27s %s\n", "--override", "with --cgroup: replace values the application set");
+	fprintf(f, "  %-27s %s\n", "--require",
+		"with --cgroup: do not run COMMAND if the layer cannot be set up (default: warn and run)");
+	fprintf(f, "  %-27s %s\n", "unwedge cgroup --help",
+		"attach, detach and inspect the program on any cgroup");
 	fprintf(f, "  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
-		   "Go and statically linked programs cannot be reached by any preload.\n");
+		   "Go and statically linked programs cannot be reached by any preload; --cgroup covers\n"
+		   "their TCP sockets.\n");
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -108,6 +130,11 @@ static int resolve(const char *cmd, char *out, size_t outlen)
 	return -1;
 }
 
+static const char *env_value(const char *name)
+{
+	return getenv(name);
+}
+
 int main(int argc, char **argv)
 {
 	struct uw_config cfg;
@@ -115,7 +142,11 @@ int main(int argc, char **argv)
 	const char *preload = NULL;
 	char err[700];
 	int i = 1;
+	bool cgroup = false, require = false, no_preload = false, cgroup_flags = false;
+	struct uw_cg_settings cg = {0};
 
+	if (argc > 1 && !strcmp(argv[1], "cgroup"))
+		return uw_cgroup_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -132,6 +163,19 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--version")) {
 			printf("unwedge %s\n", UNWEDGE_VERSION);
 			return 0;
+		}
+		if (!strcmp(a, "--cgroup") || !strcmp(a, "--require") || !strcmp(a, "--no-preload")) {
+			*(a[2] == 'c' ? &cgroup : a[2] == 'r' ? &require : &no_preload) = true;
+			continue;
+		}
+		bool used = false;
+		int cgf = uw_cgroup_flag(a, i + 1 < argc ? argv[i + 1] : NULL, &cg, &used);
+		if (cgf < 0)
+			return 2;
+		if (cgf > 0) {
+			i += used;
+			cgroup_flags = true;
+			continue;
 		}
 		const char *eq = strchr(a, '=');
 		size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
@@ -162,6 +206,8 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return bad_usage("no command given", NULL);
+	if ((cgroup_flags || require) && !cgroup)
+		return bad_usage("--keepalive, --at-connect, --override and --require need --cgroup", NULL);
 
 	char lib[PATH_MAX];
 	if (preload) {
@@ -174,9 +220,31 @@ int main(int argc, char **argv)
 		if (values[k] && setenv(uw_options[k].env, values[k], 1) != 0)
 			return bad_usage("cannot set ", uw_options[k].env);
 
+	bool cgroup_on = false;
+	if (cgroup) {
+		/* The user timeout the preload would add, from the flags and the
+		 * environment alike: the two layers agree. */
+		struct uw_config eff;
+		if (uw_config_from_env(&eff, env_value, err, sizeof err) != 0) {
+			/* The preload will say the same and stay off; the cgroup layer
+			 * still gets the value the flags gave. */
+			fprintf(stderr, "unwedge: warning: %s\n", err);
+			eff = cfg;
+			uw_config_finish(&eff);
+		}
+		cg.user_timeout_ms = eff.uto_ms;
+		if (eff.uto_ms)
+			cg.flags |= UW_CG_F_USER_TIMEOUT;
+		cgroup_on = uw_cgroup_enter(&cg, argv[i], require) == 0;
+		if (!cgroup_on && require)
+			return 1;
+	}
+
 	/* From here on, the command runs whatever happens: an entrypoint that
 	 * refuses to start the service is worse than an unprotected service. */
-	if (!lib[0])
+	if (no_preload)
+		;
+	else if (!lib[0])
 		fprintf(stderr,
 			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
 			"running %s unprotected\n",
@@ -185,8 +253,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", argv[i]);
 
 	char path[PATH_MAX], why[PATH_MAX + 200];
-	if (resolve(argv[i], path, sizeof path) == 0 && uw_binary_unreachable(path, why, sizeof why))
-		fprintf(stderr, "unwedge: warning: %s; it runs unprotected\n", why);
+	if (!no_preload && resolve(argv[i], path, sizeof path) == 0 &&
+	    uw_binary_unreachable(path, why, sizeof why)) {
+		if (cgroup_on)
+			fprintf(stderr, "unwedge: note: %s; the cgroup layer covers its TCP sockets\n", why);
+		else
+			fprintf(stderr,
+				"unwedge: warning: %s; it runs unprotected (--cgroup covers its TCP "
+				"sockets)\n",
+				why);
+	}
 
 	execvp(argv[i], &argv[i]);
 	int e = errno;

@@ -1,0 +1,3 @@
+module unwedge/tests/go
+
+go 1.19
