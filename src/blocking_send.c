@@ -45,6 +45,18 @@ static bool is_dead(int fd, uint64_t e)
 	return uw_dead_inode_has(uw_e_inode(e));
 }
 
+static bool replaced(int fd, uint64_t e)
+{
+	uint64_t now = uw_fd_load(fd);
+	if ((now & UW_E_GEN_MASK) != (e & UW_E_GEN_MASK))
+		return true;
+	/* A close and reuse behind our back (raw system calls, glibc's own). */
+	int saved = errno;
+	bool other = uw_socket_inode(fd) != uw_e_inode(e);
+	errno = saved;
+	return other;
+}
+
 int uw_call_refuse_dead(int fd, uint64_t e)
 {
 	uint32_t ino = uw_socket_inode(fd);
@@ -161,6 +173,11 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 		/* Another thread may have timed this socket out while we slept. */
 		if (is_dead(c->fd, c->e))
 			return result(c, ETIMEDOUT);
+		/* ... or closed the fd and put another object at its number: the
+		 * kernel's blocked write would go on with the old socket, which we no
+		 * longer hold; the rest must never go to the new one. */
+		if (replaced(c->fd, c->e))
+			return result(c, EBADF);
 		r = c->attempt(c);
 	}
 }

@@ -6,6 +6,9 @@
  *   wsemantics sigpipe             writes to a reset connection: SIGPIPE and EPIPE
  *                                  without MSG_NOSIGNAL, only EPIPE with it
  *   wsemantics cancel WEDGED_ADDR  pthread_cancel ends a thread blocked in write
+ *   wsemantics oob                 MSG_OOB: the urgent byte arrives as urgent
+ *   wsemantics more                MSG_MORE: a short send is held back until the next
+ *   wsemantics eor                 MSG_EOR on seqpacket: record boundaries kept
  */
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -111,6 +114,61 @@ int main(int argc, char **argv)
 		       now_ms() - s);
 		return 0;
 	}
-	fprintf(stderr, "usage: wsemantics errno|sigpipe|cancel ADDR\n");
+	if (!strcmp(mode, "oob")) {
+		int sv[2];
+		tcp_pair(sv);
+		send(sv[0], "hello", 5, 0);
+		send(sv[0], "X", 1, MSG_OOB);
+		send(sv[0], "world", 5, 0);
+		usleep(100000);
+		char oob = '?', data[64] = "";
+		ssize_t k = recv(sv[1], &oob, 1, MSG_OOB);
+		ssize_t n = recv(sv[1], data, sizeof data - 1, MSG_DONTWAIT);
+		ssize_t m = n > 0 ? recv(sv[1], data + n, sizeof data - 1 - (size_t)n, MSG_DONTWAIT) : 0;
+		data[(n > 0 ? n : 0) + (m > 0 ? m : 0)] = 0;
+		printf("{\"oob\": \"%c\", \"oob_ret\": %zd, \"data\": \"%s\"}\n", oob, k, data);
+		return 0;
+	}
+	if (!strcmp(mode, "more")) {
+		int sv[2], one = 1;
+		tcp_pair(sv);
+		setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		send(sv[0], "ab", 2, MSG_MORE);
+		char b[16] = "";
+		struct timeval tv = {0, 50000};
+		fd_set r;
+		FD_ZERO(&r);
+		FD_SET(sv[1], &r);
+		int held = select(sv[1] + 1, &r, NULL, NULL, &tv) == 0;
+		send(sv[0], "cd", 2, 0);
+		usleep(50000);
+		ssize_t n = recv(sv[1], b, sizeof b - 1, 0);
+		b[n > 0 ? n : 0] = 0;
+		printf("{\"held\": %s, \"data\": \"%s\"}\n", held ? "true" : "false", b);
+		return 0;
+	}
+	if (!strcmp(mode, "eor")) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+			die("socketpair");
+		static char big[20000];
+		size_t sizes[3] = {10, sizeof big, 5};
+		for (int i = 0; i < 3; i++) {
+			struct iovec v = {big, sizes[i]};
+			struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+			sendmsg(sv[0], &m, MSG_EOR);
+		}
+		printf("{\"records\": [");
+		for (int i = 0; i < 3; i++) {
+			static char in[65536];
+			struct iovec v = {in, sizeof in};
+			struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+			ssize_t n = recvmsg(sv[1], &m, 0);
+			printf("%s[%zd, %d]", i ? ", " : "", n, (m.msg_flags & (MSG_EOR | MSG_TRUNC)) != 0);
+		}
+		printf("]}\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: wsemantics errno|sigpipe|cancel|oob|more|eor [ADDR]\n");
 	return 2;
 }

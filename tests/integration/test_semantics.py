@@ -1,6 +1,7 @@
 """What the preload must not change, each compared with the same program
 without it: errno after successful writes, SIGPIPE versus MSG_NOSIGNAL on a
-reset connection, and write as a cancellation point."""
+reset connection, write as a cancellation point, and the flags MSG_OOB,
+MSG_MORE and MSG_EOR."""
 
 from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, spawn, test
 
@@ -39,3 +40,21 @@ def cancel():
     pre, bare = both(["cancel"], "cancelled", peer_mode="never")
     check(pre["cancelled"] and bare["cancelled"] and pre["join_ms"] < 500,
           "a thread blocked in write under the preload must be cancellable at once: %s vs %s" % (pre, bare))
+
+
+@test("semantics/MSG_OOB-passed-through")
+def oob():
+    pre, bare = both(["oob"], "oob")
+    check(pre == bare and pre["oob"] == "X" and pre["data"] == "helloworld", "with %s, without %s" % (pre, bare))
+
+
+@test("semantics/MSG_MORE-passed-through")
+def more():
+    pre, bare = both(["more"], "held")
+    check(pre == bare and pre["held"] and pre["data"] == "abcd", "with %s, without %s" % (pre, bare))
+
+
+@test("semantics/MSG_EOR-records-kept")
+def eor():
+    pre, bare = both(["eor"], "records")
+    check(pre == bare and [r[0] for r in pre["records"]] == [10, 20000, 5], "with %s, without %s" % (pre, bare))
