@@ -18,11 +18,13 @@ struct sf {
 	size_t count, done;
 	int64_t start, progress, app_ns;
 	int saved;
+	bool gone; /* the fd no longer holds our socket: touch nothing there */
 };
 
 static ssize_t done_or(struct sf *s, int err)
 {
-	uw_backstop_restore(s->fd);
+	if (!s->gone)
+		uw_backstop_restore(s->fd);
 	if (s->done > 0 || err == 0) {
 		errno = s->saved;
 		return (ssize_t)s->done;
@@ -53,7 +55,13 @@ ssize_t uw_ticked_call(struct uw_ticked *t)
 	s.app_ns = (int64_t)uw_app_sndtimeo_us(out, e) * 1000;
 	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
 	int64_t tick_set = 0;
-	for (;;) {
+	for (bool again = false;; again = true) {
+		/* Between kernel calls another thread may have closed the fd and put
+		 * a new object at its number: nothing more may go there. */
+		if (again && uw_fd_replaced(out, e)) {
+			s.gone = true;
+			return done_or(&s, EBADF);
+		}
 		int64_t now = uw_now_ns();
 		int64_t ours = (uw_cfg.deadline_total ? s.start : s.progress) + ours_ns;
 		int64_t app = s.app_ns ? s.start + s.app_ns : INT64_MAX;

@@ -45,7 +45,7 @@ static bool is_dead(int fd, uint64_t e)
 	return uw_dead_inode_has(uw_e_inode(e));
 }
 
-static bool replaced(int fd, uint64_t e)
+bool uw_fd_replaced(int fd, uint64_t e)
 {
 	uint64_t now = uw_fd_load(fd);
 	if ((now & UW_E_GEN_MASK) != (e & UW_E_GEN_MASK))
@@ -176,7 +176,7 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 		/* ... or closed the fd and put another object at its number: the
 		 * kernel's blocked write would go on with the old socket, which we no
 		 * longer hold; the rest must never go to the new one. */
-		if (replaced(c->fd, c->e))
+		if (uw_fd_replaced(c->fd, c->e))
 			return result(c, EBADF);
 		r = c->attempt(c);
 	}

@@ -5,6 +5,7 @@
 #ifndef UW_BLOCKING_SEND_H
 #define UW_BLOCKING_SEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,6 +38,10 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t first);
  * ETIMEDOUT if that is still the same socket; otherwise forgets the stale mark
  * and returns 0, and the caller looks again. */
 int uw_call_refuse_dead(int fd, uint64_t e);
+
+/* Did fd stop being the socket of word e (closed and reused by another thread,
+ * or behind our back) while a call waited? Then no byte more may go to it. */
+bool uw_fd_replaced(int fd, uint64_t e);
 
 /* The application's own SO_SNDTIMEO in microseconds (0: none). */
 uint64_t uw_app_sndtimeo_us(int fd, uint64_t e);

@@ -6,12 +6,14 @@
  *   wconcurrent handler-same-socket ADDR BYTES
  *       the main thread writes BYTES while a SIGALRM handler (every 20 ms,
  *       SA_RESTART) writes one byte to the same socket
- *   wconcurrent reuse ADDR_X ADDR_Y
+ *   wconcurrent reuse ADDR_X ADDR_Y [write|sendfile]
  *       a thread writes 32 MiB to X (which does not read yet); meanwhile the
  *       main thread closes X's fd and connects to Y, which gets the same fd
  *       number; prints "reused", then waits for the writer */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/time.h>
 
 #include "common.h"
@@ -68,12 +70,13 @@ static void on_alarm(int sig)
 }
 
 static struct writer big;
+static int big_file = -1;
 static void *write_big(void *arg)
 {
 	(void)arg;
 	static char buf[32 << 20];
 	memset(buf, 'x', sizeof buf);
-	ssize_t r = write(big.fd, buf, sizeof buf);
+	ssize_t r = big_file >= 0 ? sendfile(big.fd, big_file, NULL, sizeof buf) : write(big.fd, buf, sizeof buf);
 	big.written = r;
 	big.err = r < 0 ? errno : 0;
 	return NULL;
@@ -117,7 +120,16 @@ int main(int argc, char **argv)
 		       w.written, w.err, (int)handler_bytes, (int)handler_fail);
 		return 0;
 	}
-	if (!strcmp(mode, "reuse") && argc == 4) {
+	if (!strcmp(mode, "reuse") && (argc == 4 || argc == 5)) {
+		if (argc == 5 && !strcmp(argv[4], "sendfile")) {
+			static char chunk[1 << 20];
+			memset(chunk, 'x', sizeof chunk);
+			big_file = memfd_create("wconcurrent", 0);
+			for (int i = 0; i < 32; i++)
+				if (write(big_file, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+					die("memfd");
+			lseek(big_file, 0, SEEK_SET);
+		}
 		big.fd = connect_to(argv[2]);
 		pthread_t t;
 		pthread_create(&t, NULL, write_big, NULL);

@@ -43,11 +43,11 @@ def handler_same_socket():
         check("timed out" not in err, "a timeout fired: %r" % err)
 
 
-def reuse(env):
+def reuse(env, call):
     with Scratch() as s:
         x = s.peer("tcp4", "hold-then-drain")
         y = s.peer("tcp4", "drain")
-        p = spawn([WCONC, "reuse", x.addr, y.addr], env=env)
+        p = spawn([WCONC, "reuse", x.addr, y.addr, call], env=env)
         line = wait_for_line(p.stdout, '"reused"', 10)
         check(line is not None, "no progress: %r" % p.stderr.read())
         check(json.loads(line.strip().splitlines()[-1])["reused"], "the new connection got another fd number")
@@ -60,19 +60,23 @@ def reuse(env):
     return res, got_x, got_y
 
 
-@test("concurrency/fd-closed-and-reused-during-a-blocked-write")
-def fd_reuse():
-    res, got_x, got_y = reuse(preload_env(UNWEDGE_TIMEOUT="10s"))
-    check(got_y and got_y["read"] == 0, "bytes of the old write reached the new connection: %s" % got_y)
-    # The write ends with what it moved to X (EBADF if nothing), and X got exactly that.
+def fd_reuse(call):
+    res, got_x, got_y = reuse(preload_env(UNWEDGE_TIMEOUT="10s"), call)
+    check(got_y and got_y["read"] == 0, "bytes of the old %s reached the new connection: %s" % (call, got_y))
+    # The call ends with what it moved to X (EBADF if nothing), and X got exactly that.
     moved = max(res["writer_ret"], 0)
     check(res["writer_ret"] > 0 or res["writer_errno"] == 9, "writer: %s" % res)
-    check(got_x and got_x["read"] == moved, "X read %s, the write reported %d" % (got_x, moved))
+    check(got_x and got_x["read"] == moved, "X read %s, the %s reported %d" % (got_x, call, moved))
 
 
-@test("concurrency/fd-closed-and-reused-during-a-blocked-write/control")
-def fd_reuse_control():
-    # The kernel's write holds the old socket: it completes there.
-    res, got_x, got_y = reuse(base_env())
+def fd_reuse_control(call):
+    # The kernel's call holds the old socket: it completes there.
+    res, got_x, got_y = reuse(base_env(), call)
     check(got_y and got_y["read"] == 0, "without the preload the new connection got %s" % got_y)
     check(res["writer_ret"] == 32 << 20 and got_x["read"] == 32 << 20, "writer %s, X %s" % (res, got_x))
+
+
+for call in ("write", "sendfile"):
+    test("concurrency/fd-closed-and-reused-during-a-blocked-%s" % call)(lambda call=call: fd_reuse(call))
+    test("concurrency/fd-closed-and-reused-during-a-blocked-%s/control" % call)(
+        lambda call=call: fd_reuse_control(call))
