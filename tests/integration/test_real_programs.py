@@ -447,3 +447,4 @@ def scp_test(where):
 
 
 test("real/ssh-scp/preload-on-scp-and-ssh")(lambda: scp_test("client"))
+test("real/ssh-scp/preload-on-sshd")(lambda: scp_test("sshd"))
