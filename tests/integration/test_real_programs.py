@@ -232,7 +232,7 @@ test("real/git-clone-over-git-daemon/preload-on-the-daemon")(lambda: git_test("d
 
 # --- Java 17 ------------------------------------------------------------------
 
-JAVA_OPTS = ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
+JAVA_OPTS = ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"]
 # TSan preloaded into the JVM reports data races inside libjvm itself, with or
 # without unwedge: the Java tests run against the production and ASan builds.
 JAVA = "tsan" not in PRELOAD_PREFIX
