@@ -24,9 +24,10 @@ CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_SRC := $(filter-out tests/helpers/lib%.c,$(wildcard tests/helpers/*.c))
+HELPER_LIB := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%.so,$(wildcard tests/helpers/lib*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static \
-	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify
+	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify $(HELPER_LIB)
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
@@ -92,6 +93,12 @@ $(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+
+# Shared objects for the bootstrap tests (preloaded, or dlopen()ed late).
+$(BUILD)/tests/lib%.so: tests/helpers/lib%.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
 
 # The TLS helpers are real OpenSSL programs; the preload itself never links libssl.
 $(BUILD)/tests/tls%: tests/helpers/tls%.c tests/helpers/common.h
