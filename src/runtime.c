@@ -2,6 +2,7 @@
 
 #include <string.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "log.h"
@@ -74,4 +75,23 @@ void uw_runtime_init(char **envp)
 	if (c.timeout_ms == 0 && c.uto_ms == 0)
 		return;
 	atomic_store_explicit(&uw_active, true, memory_order_release);
+}
+
+void uw_runtime_step_aside(const char *why)
+{
+	atomic_store_explicit(&uw_active, false, memory_order_release);
+	/* The fast paths read only the timeout: with 0 they take the slow path,
+	 * which sees unwedge is off. */
+	__atomic_store_n(&uw_cfg.timeout_ms, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&uw_cfg.uto_ms, 0, __ATOMIC_RELEASE);
+	char line[256];
+	struct uw_buf b;
+	uw_buf_init(&b, line, sizeof line - 1);
+	uw_buf_str(&b, "unwedge: pid=");
+	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_str(&b, ": ");
+	uw_buf_str(&b, why);
+	uw_buf_str(&b, "; unwedge steps aside in this process (the filter may forbid the calls it makes)");
+	line[b.len++] = '\n';
+	uw_log_line(line, b.len);
 }

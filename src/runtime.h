@@ -22,4 +22,8 @@ static inline bool uw_is_active(void)
  * when the settings are valid. envp may be NULL (then environ is used). */
 void uw_runtime_init(char **envp);
 
+/* Turns unwedge off in this process for good (every wrapper passes straight
+ * through from now on); why goes into one log line. */
+void uw_runtime_step_aside(const char *why);
+
 #endif

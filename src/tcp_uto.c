@@ -57,7 +57,7 @@ out:
 void uw_uto_blocking_changed(int fd, bool nonblocking)
 {
 	uint64_t e = uw_fd_load(fd);
-	if (uw_e_kind(e) != UW_KIND_TCP || (e & UW_E_UTO_APP))
+	if (uw_e_kind(e) != UW_KIND_TCP || (e & UW_E_UTO_APP) || !uw_is_active())
 		return;
 	if (!nonblocking) {
 		/* Decide again at the next write, when it can block. */

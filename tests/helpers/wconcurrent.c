@@ -76,7 +76,8 @@ static void *write_big(void *arg)
 	(void)arg;
 	static char buf[32 << 20];
 	memset(buf, 'x', sizeof buf);
-	ssize_t r = big_file >= 0 ? sendfile(big.fd, big_file, NULL, sizeof buf) : write(big.fd, buf, sizeof buf);
+	ssize_t r =
+		big_file >= 0 ? sendfile(big.fd, big_file, NULL, sizeof buf) : write(big.fd, buf, sizeof buf);
 	big.written = r;
 	big.err = r < 0 ? errno : 0;
 	return NULL;

@@ -106,8 +106,13 @@ def run(argv, env, timeout, cwd=None):
     return out, err, p.returncode
 
 
-def quiet(err, what):
-    check("unwedge:" not in (err or ""), "%s: unwedge spoke: %s" % (what, err[-2000:]))
+def quiet(err, what, sandboxed=False):
+    """unwedge says nothing in a healthy run; in a process that sandboxes
+    itself with seccomp, only that it steps aside."""
+    lines = [l for l in (err or "").splitlines() if "unwedge:" in l]
+    if sandboxed:
+        lines = [l for l in lines if "installs a seccomp filter; unwedge steps aside" not in l]
+    check(not lines, "%s: unwedge spoke: %s" % (what, err[-2000:]))
 
 
 def stop(p):
@@ -426,12 +431,12 @@ def scp_round(s, name, client_env, sshd_env):
                 break
     finally:
         log = sshd.stop()
-        quiet(log, "sshd (%s)" % name)
+        quiet(log, "sshd (%s)" % name, sandboxed=True)
     return res, log
 
 
-SSHD_HINT = ("\n(known cause when this test was written: sshd's pre-authentication child runs under a seccomp filter that allows write() but not "
-             "sendto(); a write() wrapper that sends with send(MSG_DONTWAIT) gets it killed by SIGSYS)")
+SSHD_HINT = ("\n(a cause seen before: sshd's pre-authentication child runs under a seccomp filter that allows write() but not "
+             "sendto(); unwedge must step aside when a process installs a seccomp filter)")
 
 
 def scp_test(where):

@@ -58,3 +58,18 @@ def more():
 def eor():
     pre, bare = both(["eor"], "records")
     check(pre == bare and [r[0] for r in pre["records"]] == [10, 20000, 5], "with %s, without %s" % (pre, bare))
+
+
+@test("semantics/seccomp-sandbox-left-alone")
+def seccomp():
+    """A process that installs a seccomp filter forbidding sendto and poll (as
+    OpenSSH's pre-authentication child does) and then writes to a socket: under
+    the preload it used to die of SIGSYS; unwedge now steps aside first."""
+    results = []
+    for env in (preload_env(UNWEDGE_TIMEOUT="10s"), base_env()):
+        out, err, rc = finish(spawn([BUILD + "/tests/wseccomp"], env=env), 15)
+        results.append((rc, json_line(out or "", '"write"'), err))
+    (rc, res, err), (brc, bres, _) = results
+    check(brc == 0 and bres == {"write": 5}, "control: rc %s %s" % (brc, bres))
+    check(rc == 0 and res == {"write": 5}, "under the preload: rc %s (-31 is SIGSYS) %s %r" % (rc, res, err))
+    check("seccomp filter" in err and "steps aside" in err, "no log line: %r" % err)
