@@ -52,6 +52,8 @@ def exports():
         ["accept", "accept4", "close", "close_range", "connect", "dup", "dup2", "dup3", "fcntl", "fcntl64",
          "getsockopt", "ioctl", "recvmmsg", "recvmsg", "send", "sendfile", "sendfile64", "sendmmsg", "sendmsg",
          "sendto", "setsockopt", "socket", "socketpair", "splice", "write", "writev"]
+        # seccomp: step aside before a sandbox filter goes in
+        + ["prctl"]
         # TLS, resolved lazily
         + ["SSL_shutdown", "SSL_write", "SSL_write_ex"]
         # stdio on sockets
