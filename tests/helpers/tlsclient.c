@@ -4,13 +4,19 @@
  * written and their SHA-256.
  *
  *   tlsclient ADDR [--total N] [--chunk N] [--ex] [--sni NAME] [--after-fail]
- *                  [--shutdown] [--fill-then-shutdown]
+ *                  [--shutdown] [--fill-then-shutdown] [--alarm-ms N [--restart]]
+ *
+ * --alarm-ms: SIGALRM every N ms during the stream (with SA_RESTART if asked);
+ * an SSL_write interrupted before it moved anything (SSL_ERROR_WANT_WRITE with
+ * EINTR) is retried with the same arguments, as OpenSSL requires.
  *
  * --fill-then-shutdown fills the connection with raw bytes beside OpenSSL
  * (non-blocking send() until EAGAIN, so OpenSSL holds no pending record), makes
  * the socket blocking again and calls SSL_shutdown: its close_notify then meets
  * a full buffer. The peer never reads, so the raw bytes break nothing. */
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -37,6 +43,13 @@ static const char *errname(int e)
 	}
 }
 
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
 static void set_nonblock(int fd, int on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -50,7 +63,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long long total = 64LL << 20, chunk = 16384;
-	int use_ex = 0, after_fail = 0, do_shutdown = 0, fill_shutdown = 0;
+	int use_ex = 0, after_fail = 0, do_shutdown = 0, fill_shutdown = 0, alarm_ms = 0, restart = 0,
+	    retries = 0;
 	const char *sni = "wedge.example";
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--total") && i + 1 < argc)
@@ -67,6 +81,10 @@ int main(int argc, char **argv)
 			do_shutdown = 1;
 		else if (!strcmp(argv[i], "--fill-then-shutdown"))
 			fill_shutdown = 1;
+		else if (!strcmp(argv[i], "--alarm-ms") && i + 1 < argc)
+			alarm_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--restart"))
+			restart = 1;
 		else {
 			fprintf(stderr, "tlsclient: unknown option %s\n", argv[i]);
 			return 2;
@@ -125,10 +143,21 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	if (alarm_ms) {
+		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		struct itimerval it = {{alarm_ms / 1000, (alarm_ms % 1000) * 1000},
+				       {alarm_ms / 1000, (alarm_ms % 1000) * 1000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	long long filled = -1;
 	while (written < total) {
 		long long n = total - written < chunk ? total - written : chunk;
-		for (long long i = 0; i < n; i++)
-			buf[i] = pattern_byte((unsigned long long)(written + i));
+		if (filled != written)
+			for (long long i = 0; i < n; i++)
+				buf[i] = pattern_byte((unsigned long long)(written + i));
+		filled = written;
 		ERR_clear_error();
 		errno = 0;
 		double s = now_ms();
@@ -147,6 +176,10 @@ int main(int argc, char **argv)
 		call_ms = now_ms() - s;
 		if (r <= 0) {
 			ssl_err = SSL_get_error(ssl, use_ex ? 0 : r);
+			if (alarm_ms && ssl_err == SSL_ERROR_WANT_WRITE && err == EINTR) {
+				retries++;
+				continue;
+			}
 			break;
 		}
 		EVP_DigestUpdate(md, buf, (size_t)r);
@@ -172,6 +205,10 @@ int main(int argc, char **argv)
 		shut_err = errno;
 		shut_ms = now_ms() - s;
 	}
+	if (alarm_ms) {
+		struct itimerval off = {{0, 0}, {0, 0}};
+		setitimer(ITIMER_REAL, &off, NULL);
+	}
 	if (r > 0 && !do_shutdown) {
 		/* Half-close and read to the end, so that closing cannot reset the
 		 * connection (unread session tickets) before the peer read it all. */
@@ -189,8 +226,8 @@ int main(int argc, char **argv)
 	printf("{\"calls\": %d, \"result\": %d, \"ssl_error\": %d, \"errno\": \"%s\", \"short_ms\": %.1f, "
 	       "\"elapsed_ms\": %.1f, \"written\": %lld, \"sha256\": \"%s\", \"after_errno\": \"%s\", "
 	       "\"after_ssl_error\": %d, \"after_ms\": %.1f, \"shutdown\": %d, \"shutdown_errno\": \"%s\", "
-	       "\"shutdown_ms\": %.1f}\n",
+	       "\"shutdown_ms\": %.1f, \"alarms\": %d, \"retries\": %d}\n",
 	       calls, r, ssl_err, errname(err), call_ms, now_ms() - t0, written, hex, errname(after_err),
-	       after_ssl, after_ms, shut, errname(shut_err), shut_ms);
+	       after_ssl, after_ms, shut, errname(shut_err), shut_ms, (int)alarms, retries);
 	return 0;
 }

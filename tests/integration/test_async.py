@@ -1,8 +1,13 @@
 """Wrappers re-entered from a signal handler, and fork while a thread is inside
 a wrapper: no lock, no malloc, so nothing deadlocks, and children inherit the
-table (a timed-out socket stays refused in a child, without SIGPIPE)."""
+table (a timed-out socket stays refused in a child, without SIGPIPE); children
+started with posix_spawn and vfork + exec meanwhile are protected."""
 
 import errno
+import json
+import os
+import signal
+import subprocess
 
 from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, spawn, test
 
@@ -55,3 +60,41 @@ def fork_control():
         wedged = s.peer("tcp4", "never")
         out, err, rc = finish(spawn([WASYNC, "fork", wedged.addr], env=base_env()), T_MS / 1000 + 1.5)
     check(rc is None, "without the preload the thread's write should hang: %s" % out)
+
+
+def spawned(env, limit):
+    """(stdout, stderr, rc); rc None if it was still running at limit (then
+    the whole process group, children too, is killed)."""
+    with Scratch() as s:
+        p1, p2 = s.peer("tcp4", "never"), s.peer("tcp4", "never")
+        p = spawn([BUILD + "/tests/wspawn", BUILD + "/tests/wclient", p1.addr, p2.addr], env=env,
+                  start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=limit)
+            return out, err, p.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, err = p.communicate(timeout=10)
+            return out, err, None
+
+
+@test("async/posix_spawn-and-vfork-children-protected")
+def spawn_children():
+    """posix_spawn and vfork + exec while a thread is blocked inside a wrapper
+    and SIGALRM fires every millisecond: no deadlock, and both children time
+    out on their own wedged sockets."""
+    out, err, rc = spawned(preload_env(UNWEDGE_TIMEOUT="1s"), 20)
+    check(rc == 0, "the parent hung or failed (rc %s): %r" % (rc, err[-500:]))
+    kids = [json.loads(l) for l in out.splitlines() if l.startswith("{") and '"calls"' in l]
+    status = json_line(out, '"spawn_status"')
+    check(status == {"spawn_status": 0, "vfork_status": 0}, "children's exit statuses: %s" % status)
+    check(len(kids) == 2, "want two children's results: %r" % out)
+    for k in kids:
+        check(k["errno"] == "ETIMEDOUT" and 1000 <= k["short_ms"] <= 1500 and k["after_errno"] == "ETIMEDOUT",
+              "a child was not protected: %s" % k)
+
+
+@test("async/posix_spawn-and-vfork-children-protected/control")
+def spawn_children_control():
+    out, err, rc = spawned(base_env(), 3)
+    check(rc is None, "without the preload the first child did not hang: %r" % out)

@@ -19,49 +19,15 @@ import time
 
 from harness import (BUILD, PRELOAD_PREFIX, ROOT, Failure, Scratch, base_env, check, finish, json_line, preload_env,
                      spawn, test, wait_for_line)
+from tls_support import TlsPeer, make_cert
 
 TSAN = "tsan" in PRELOAD_PREFIX
 
 T_MS = 1000
 TLSCLIENT = os.path.join(BUILD, "tests", "tlsclient")
-TLS_PEER = os.path.join(ROOT, "tests", "helpers", "tls_peer.py")
 PY_CLIENT = os.path.join(ROOT, "tests", "helpers", "py_tls_client.py")
 SSL_ERROR_SYSCALL = 5
 SSL_ERROR_WANT_WRITE = 3
-
-
-def make_cert(d):
-    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=wedge.example"],
-                   check=True, capture_output=True, timeout=30)
-    return cert, key
-
-
-class TlsPeer:
-    """tests/helpers/tls_peer.py, run by the harness's own Python (no preload)."""
-
-    def __init__(self, s, mode, rcvbuf=0):
-        cert, key = make_cert(s.dir)
-        portfile = os.path.join(s.dir, "tlsport.%d" % id(self))
-        argv = [sys.executable, TLS_PEER, cert, key, mode, portfile] + (["--rcvbuf", str(rcvbuf)] if rcvbuf else [])
-        self.proc = spawn(argv)
-        deadline = time.time() + 10
-        while not os.path.exists(portfile):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise Failure("TLS peer did not start: %s" % self.proc.stderr.read())
-            time.sleep(0.01)
-        self.port = int(open(portfile).read())
-        self.addr = "tcp4:127.0.0.1:%d" % self.port
-
-    def result(self, timeout=60):
-        out, err, rc = finish(self.proc, timeout)
-        return json_line(out, '"read"'), out, err
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
 
 
 def run_client(addr, env, args=(), timeout=20):
