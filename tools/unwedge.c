@@ -130,6 +130,51 @@ static int resolve(const char *cmd, char *out, size_t outlen)
 	return -1;
 }
 
+/* `unwedge check CMD|PATH|PID`: can the preload reach that program, and what
+ * to do where it cannot. Exit 0: the preload can protect it; 1: it cannot (the
+ * message says what can); 2: bad input. */
+static int check_command(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: unwedge check COMMAND|PATH|PID\n");
+		return 2;
+	}
+	const char *what = argv[1];
+	char path[PATH_MAX], why[PATH_MAX + 200];
+	bool preloaded = false;
+	if (strspn(what, "0123456789") == strlen(what)) {
+		char link[64];
+		snprintf(link, sizeof link, "/proc/%s/exe", what);
+		ssize_t n = readlink(link, path, sizeof path - 1);
+		if (n <= 0) {
+			fprintf(stderr, "unwedge: check: no process %s that this user can inspect\n", what);
+			return 2;
+		}
+		path[n] = 0;
+		snprintf(link, sizeof link, "/proc/%s/maps", what);
+		FILE *maps = fopen(link, "r");
+		char line[PATH_MAX + 128];
+		while (maps && fgets(line, sizeof line, maps))
+			preloaded |= strstr(line, "/" PRELOAD_NAME "\n") != NULL;
+		if (maps)
+			fclose(maps);
+	} else if (resolve(what, path, sizeof path) != 0 || access(path, R_OK) != 0) {
+		fprintf(stderr, "unwedge: check: %s not found or not readable\n", what);
+		return 2;
+	}
+	if (uw_binary_unreachable(path, why, sizeof why)) {
+		printf("%s.\nThe preload cannot protect it. The cgroup layer can, for its TCP sockets:\n"
+		       "  unwedge --cgroup --tcp-user-timeout 30s -- %s\n"
+		       "(root, cgroup v2 and Linux 5.9+; TCP_USER_TIMEOUT only: see README, the cgroup "
+		       "layer)\n",
+		       why, path);
+		return 1;
+	}
+	printf("%s: no obstacle found: the preload can protect it%s\n  unwedge --timeout 30s -- %s\n", path,
+	       preloaded ? " (that process already has it loaded)" : "", path);
+	return 0;
+}
+
 static const char *env_value(const char *name)
 {
 	return getenv(name);
@@ -147,6 +192,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "cgroup"))
 		return uw_cgroup_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return check_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];

@@ -3,6 +3,9 @@
  *
  *   wconcurrent same-socket ADDR THREADS BYTES
  *       THREADS threads write BYTES each, in 4 KiB writes, to one socket
+ *   wconcurrent many-sockets THREADS BYTES
+ *       THREADS threads write BYTES each to a socket pair of their own, each
+ *       drained by a reader thread that counts what arrives
  *   wconcurrent handler-same-socket ADDR BYTES
  *       the main thread writes BYTES while a SIGALRM handler (every 20 ms,
  *       SA_RESTART) writes one byte to the same socket
@@ -56,6 +59,22 @@ static void *write_all(void *arg)
 	return NULL;
 }
 
+struct reader {
+	int fd;
+	long long got;
+	pthread_t t;
+};
+
+static void *count_all(void *arg)
+{
+	struct reader *r = arg;
+	char buf[8192];
+	ssize_t n;
+	while ((n = read(r->fd, buf, sizeof buf)) > 0)
+		r->got += n;
+	return NULL;
+}
+
 static int handler_fd;
 static volatile sig_atomic_t handler_bytes, handler_fail;
 static void on_alarm(int sig)
@@ -103,6 +122,36 @@ int main(int argc, char **argv)
 			errs += w[i].err != 0;
 		}
 		printf("{\"written\": %lld, \"errors\": %d}\n", total, errs);
+		return 0;
+	}
+	if (!strcmp(mode, "many-sockets") && argc == 4) {
+		int n = atoi(argv[2]);
+		static struct writer w[256];
+		static struct reader rd[256];
+		if (n < 1 || n > 256)
+			return 2;
+		for (int i = 0; i < n; i++) {
+			int sv[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+				die("socketpair");
+			w[i] = (struct writer){.fd = sv[0], .bytes = atoll(argv[3])};
+			rd[i] = (struct reader){.fd = sv[1]};
+			pthread_create(&rd[i].t, NULL, count_all, &rd[i]);
+			pthread_create(&w[i].t, NULL, write_all, &w[i]);
+		}
+		long long sent = 0, got = 0;
+		int errs = 0, mismatched = 0;
+		for (int i = 0; i < n; i++) {
+			pthread_join(w[i].t, NULL);
+			shutdown(w[i].fd, SHUT_WR);
+			pthread_join(rd[i].t, NULL);
+			sent += w[i].written;
+			got += rd[i].got;
+			errs += w[i].err != 0;
+			mismatched += w[i].written != rd[i].got;
+		}
+		printf("{\"written\": %lld, \"read\": %lld, \"errors\": %d, \"mismatched\": %d}\n", sent, got,
+		       errs, mismatched);
 		return 0;
 	}
 	if (!strcmp(mode, "handler-same-socket") && argc == 4) {

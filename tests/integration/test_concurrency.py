@@ -1,5 +1,6 @@
 """Threads and signal handlers around writes in flight, each compared with the
-same program without the preload: many threads writing to one socket; a
+same program without the preload: many threads writing to many sockets, and
+to one socket; a
 SIGALRM handler writing to the very socket the interrupted thread is blocked
 on; and an fd closed by another thread and reused for a new connection while
 a write to the old one is blocked: the rest of that write must never reach
@@ -22,6 +23,18 @@ def same_socket():
         res = json_line(out or "", '"written"')
         check(res and res["written"] == 64 << 20 and res["errors"] == 0, "writers: %s %r" % (res, err[-300:]))
         check(got and got["read"] == 64 << 20, "the peer read %s" % got)
+        check("timed out" not in err, "a timeout fired: %r" % err)
+
+
+@test("concurrency/threads-writing-many-sockets")
+def many_sockets():
+    """64 threads, each with its own socket pair and reader: every stream
+    complete, no deadline fires."""
+    for env in (preload_env(UNWEDGE_TIMEOUT="5s"), base_env()):
+        out, err, rc = finish(spawn([WCONC, "many-sockets", "64", str(2 << 20)], env=env), 120)
+        res = json_line(out or "", '"mismatched"')
+        check(res == {"written": 128 << 20, "read": 128 << 20, "errors": 0, "mismatched": 0},
+              "%s: %s %r" % ("preload" if "LD_PRELOAD" in env else "without", res, err[-300:]))
         check("timed out" not in err, "a timeout fired: %r" % err)
 
 
