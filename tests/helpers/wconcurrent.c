@@ -9,7 +9,7 @@
  *   wconcurrent handler-same-socket ADDR BYTES
  *       the main thread writes BYTES while a SIGALRM handler (every 20 ms,
  *       SA_RESTART) writes one byte to the same socket
- *   wconcurrent reuse ADDR_X ADDR_Y [write|sendfile]
+ *   wconcurrent reuse ADDR_X ADDR_Y [write|sendfile] [raw-close]
  *       a thread writes 32 MiB to X (which does not read yet); meanwhile the
  *       main thread closes X's fd and connects to Y, which gets the same fd
  *       number; prints "reused", then waits for the writer */
@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 #include "common.h"
@@ -28,6 +29,18 @@ static int connect_to(const char *s)
 		die("address");
 	int fd = socket(a.family, a.type, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
+		die("connect");
+	return fd;
+}
+
+/* The same with raw system calls, which no wrapper sees. */
+static int connect_raw(const char *s)
+{
+	struct addr a;
+	if (parse_addr(s, &a) != 0)
+		die("address");
+	int fd = (int)syscall(SYS_socket, a.family, a.type, 0);
+	if (fd < 0 || syscall(SYS_connect, fd, (struct sockaddr *)&a.ss, a.len) != 0)
 		die("connect");
 	return fd;
 }
@@ -170,7 +183,11 @@ int main(int argc, char **argv)
 		       w.written, w.err, (int)handler_bytes, (int)handler_fail);
 		return 0;
 	}
-	if (!strcmp(mode, "reuse") && (argc == 4 || argc == 5)) {
+	if (!strcmp(mode, "reuse") && argc >= 4 && argc <= 6) {
+		/* raw-close: closed and reconnected behind unwedge's back (raw system
+		 * calls, as glibc's internal ones are), which ThreadSanitizer does not
+		 * see either. */
+		int raw = argc == 6 && !strcmp(argv[5], "raw-close");
 		if (argc == 5 && !strcmp(argv[4], "sendfile")) {
 			static char chunk[1 << 20];
 			memset(chunk, 'x', sizeof chunk);
@@ -185,8 +202,11 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, write_big, NULL);
 		usleep(300000); /* the writer is blocked by now: X does not read */
 		int old = big.fd;
-		close(old);
-		int y = connect_to(argv[3]);
+		if (raw)
+			syscall(SYS_close, old);
+		else
+			close(old);
+		int y = raw ? connect_raw(argv[3]) : connect_to(argv[3]);
 		printf("{\"reused\": %s}\n", y == old ? "true" : "false");
 		fflush(stdout);
 		pthread_join(t, NULL);

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 		die("socketpair");
 	pthread_t t;
 	pthread_create(&t, NULL, blocked_writer, (void *)(long)sv[0]);
+	pthread_detach(t); /* without the preload it never returns */
 	usleep(100000);
 
 	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};

@@ -8,7 +8,12 @@ the new connection."""
 
 import json
 
-from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, spawn, test, wait_for_line
+from harness import (BUILD, PRELOAD_PREFIX, Scratch, base_env, check, finish, json_line, preload_env, spawn, test,
+                     wait_for_line)
+
+# ThreadSanitizer reports the test's own deliberate close() racing with write()
+# on the same fd; under it only the raw-close variant runs.
+TSAN = "tsan" in PRELOAD_PREFIX
 
 WCONC = BUILD + "/tests/wconcurrent"
 
@@ -56,11 +61,11 @@ def handler_same_socket():
         check("timed out" not in err, "a timeout fired: %r" % err)
 
 
-def reuse(env, call):
+def reuse(env, call, close="close"):
     with Scratch() as s:
         x = s.peer("tcp4", "hold-then-drain")
         y = s.peer("tcp4", "drain")
-        p = spawn([WCONC, "reuse", x.addr, y.addr, call], env=env)
+        p = spawn([WCONC, "reuse", x.addr, y.addr, call] + (["raw-close"] if close == "raw" else []), env=env)
         line = wait_for_line(p.stdout, '"reused"', 10)
         check(line is not None, "wconcurrent printed nothing within 10 s")
         check(json.loads(line.strip().splitlines()[-1])["reused"], "the new connection got another fd number")
@@ -73,8 +78,8 @@ def reuse(env, call):
     return res, got_x, got_y
 
 
-def fd_reuse(call):
-    res, got_x, got_y = reuse(preload_env(UNWEDGE_TIMEOUT="10s"), call)
+def fd_reuse(call, close="close"):
+    res, got_x, got_y = reuse(preload_env(UNWEDGE_TIMEOUT="10s"), call, close)
     check(got_y and got_y["read"] == 0, "bytes of the old %s reached the new connection: %s" % (call, got_y))
     # The call ends with what it moved to X (EBADF if nothing), and X got exactly that.
     moved = max(res["writer_ret"], 0)
@@ -82,14 +87,20 @@ def fd_reuse(call):
     check(got_x and got_x["read"] == moved, "X read %s, the %s reported %d" % (got_x, call, moved))
 
 
-def fd_reuse_control(call):
+def fd_reuse_control(call, close="close"):
     # The kernel's call holds the old socket: it completes there.
-    res, got_x, got_y = reuse(base_env(), call)
+    res, got_x, got_y = reuse(base_env(), call, close)
     check(got_y and got_y["read"] == 0, "without the preload the new connection got %s" % got_y)
     check(res["writer_ret"] == 32 << 20 and got_x["read"] == 32 << 20, "writer %s, X %s" % (res, got_x))
 
 
 for call in ("write", "sendfile"):
-    test("concurrency/fd-closed-and-reused-during-a-blocked-%s" % call)(lambda call=call: fd_reuse(call))
-    test("concurrency/fd-closed-and-reused-during-a-blocked-%s/control" % call)(
-        lambda call=call: fd_reuse_control(call))
+    if not TSAN:
+        test("concurrency/fd-closed-and-reused-during-a-blocked-%s" % call)(lambda call=call: fd_reuse(call))
+        test("concurrency/fd-closed-and-reused-during-a-blocked-%s/control" % call)(
+            lambda call=call: fd_reuse_control(call))
+    # Closed with a raw system call: no wrapper saw it, the inode check must.
+    test("concurrency/fd-closed-behind-our-back-and-reused-during-a-blocked-%s" % call)(
+        lambda call=call: fd_reuse(call, "raw"))
+    test("concurrency/fd-closed-behind-our-back-and-reused-during-a-blocked-%s/control" % call)(
+        lambda call=call: fd_reuse_control(call, "raw"))
