@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from harness import ROOT, Failure, finish, json_line, spawn
+from harness import ROOT, Failure, Peer, spawn
 
 TLS_PEER = os.path.join(ROOT, "tests", "helpers", "tls_peer.py")
 
@@ -35,12 +35,8 @@ class TlsPeer:
         self.addr = "tcp4:127.0.0.1:%d" % self.port
 
     def result(self, timeout=60):
-        out, err, rc = finish(self.proc, timeout)
-        return json_line(out, '"read"'), out, err
+        return Peer.result(self, timeout)
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
+    stop = Peer.stop
 
 

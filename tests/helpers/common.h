@@ -83,6 +83,46 @@ static inline int parse_addr(const char *s, struct addr *a)
 	return -1;
 }
 
+/* An errno as the tests' JSON lines spell it: the name for the ones the tests
+ * look for, "0" for none, strerror's text for the rest. */
+static inline const char *errno_name(int e)
+{
+	switch (e) {
+	case 0:
+		return "0";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EAGAIN:
+		return "EAGAIN";
+	case EPIPE:
+		return "EPIPE";
+	case EINTR:
+		return "EINTR";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case EBADF:
+		return "EBADF";
+	default:
+		return strerror(e);
+	}
+}
+
+/* A socket connected to an address in the form parse_addr takes; exits on failure. */
+static inline int connect_addr(const char *s)
+{
+	struct addr a;
+	if (parse_addr(s, &a) != 0) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+	int fd = socket(a.family, a.type, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
+		die("connect");
+	return fd;
+}
+
 /* A connected TCP pair over loopback: sv[0] connected, sv[1] accepted. */
 static inline void tcp_pair(int sv[2])
 {

@@ -23,26 +23,6 @@
 
 #include "common.h"
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0:
-		return "0";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EAGAIN:
-		return "EAGAIN";
-	case EPIPE:
-		return "EPIPE";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case EINTR:
-		return "EINTR";
-	default:
-		return strerror(e);
-	}
-}
-
 static volatile sig_atomic_t alarms;
 static void on_alarm(int sig)
 {
@@ -90,14 +70,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	struct addr a;
-	if (parse_addr(argv[1], &a) != 0) {
-		fprintf(stderr, "tlsclient: bad address %s\n", argv[1]);
-		return 2;
-	}
-	int fd = socket(a.family, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
-		die("connect");
+	int fd = connect_addr(argv[1]);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	SSL *ssl = SSL_new(ctx);
 	SSL_set_fd(ssl, fd);
@@ -139,7 +112,7 @@ int main(int argc, char **argv)
 		printf("{\"calls\": 1, \"call\": \"SSL_shutdown\", \"result\": %d, \"ssl_error\": %d, "
 		       "\"errno\": \"%s\", "
 		       "\"short_ms\": %.1f, \"written\": %lld}\n",
-		       r, ssl_err, errname(err), call_ms, written);
+		       r, ssl_err, errno_name(err), call_ms, written);
 		return 0;
 	}
 
@@ -227,7 +200,8 @@ int main(int argc, char **argv)
 	       "\"elapsed_ms\": %.1f, \"written\": %lld, \"sha256\": \"%s\", \"after_errno\": \"%s\", "
 	       "\"after_ssl_error\": %d, \"after_ms\": %.1f, \"shutdown\": %d, \"shutdown_errno\": \"%s\", "
 	       "\"shutdown_ms\": %.1f, \"alarms\": %d, \"retries\": %d}\n",
-	       calls, r, ssl_err, errname(err), call_ms, now_ms() - t0, written, hex, errname(after_err),
-	       after_ssl, after_ms, shut, errname(shut_err), shut_ms, (int)alarms, retries);
+	       calls, r, ssl_err, errno_name(err), call_ms, now_ms() - t0, written, hex,
+	       errno_name(after_err), after_ssl, after_ms, shut, errno_name(shut_err), shut_ms, (int)alarms,
+	       retries);
 	return 0;
 }

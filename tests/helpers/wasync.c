@@ -20,17 +20,6 @@ static int healthy;
 static volatile sig_atomic_t ok_writes, failed_writes;
 static unsigned long long offset;
 
-static int dial(const char *s)
-{
-	struct addr a;
-	if (parse_addr(s, &a) != 0)
-		die("address");
-	int fd = socket(a.family, a.type, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
-		die("connect");
-	return fd;
-}
-
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -73,8 +62,8 @@ static void *blocked_writer(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "handler")) {
-		int wedged = dial(argv[2]);
-		healthy = dial(argv[3]);
+		int wedged = connect_addr(argv[2]);
+		healthy = connect_addr(argv[3]);
 		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGALRM, &sa, NULL);
@@ -91,7 +80,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "fork")) {
-		wedged_fd = dial(argv[2]);
+		wedged_fd = connect_addr(argv[2]);
 		pthread_t t;
 		pthread_create(&t, NULL, blocked_writer, NULL);
 		usleep(100000); /* the thread is inside the wrapper, waiting */

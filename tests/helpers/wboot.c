@@ -24,22 +24,10 @@ static const char *provider(const char *sym)
 	return di.dli_fname;
 }
 
+/* -1 stands for a short count without an error. */
 static const char *errname(int e)
 {
-	switch (e) {
-	case 0:
-		return "0";
-	case -1:
-		return "short";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EAGAIN:
-		return "EAGAIN";
-	case EPIPE:
-		return "EPIPE";
-	default:
-		return strerror(e);
-	}
+	return e == -1 ? "short" : errno_name(e);
 }
 
 /* The 8 KiB the constructor wrote, complete and in order? */

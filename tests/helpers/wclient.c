@@ -69,28 +69,6 @@ static unsigned uto_of(int s)
 	return v;
 }
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0:
-		return "0";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EAGAIN:
-		return "EAGAIN";
-	case EPIPE:
-		return "EPIPE";
-	case EINTR:
-		return "EINTR";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case ENOTCONN:
-		return "ENOTCONN";
-	default:
-		return strerror(e);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -341,15 +319,15 @@ int main(int argc, char **argv)
 	unsigned uto_end = a.family == AF_UNIX ? 0 : uto_of(fd);
 	printf("{\"alarms\": %d, \"eintr\": %ld, ", (int)alarms, eintr);
 	printf("\"short_ms\": %.1f, \"short_ret\": %zd, \"short_errno\": \"%s\", ", short_ms, short_ret,
-	       errname(short_err));
+	       errno_name(short_err));
 	printf("\"calls\": %ld, \"bytes\": %llu, \"ret\": %zd, \"errno\": \"%s\", \"last_ms\": %.1f, "
 	       "\"total_ms\": %.1f, \"uto_connect\": %u, \"uto_write\": %u, \"uto_end\": %u, "
 	       "\"after_ret\": %zd, \"after_errno\": \"%s\", \"after_ms\": %.1f, "
 	       "\"reader_ret\": %zd, \"reader_errno\": \"%s\", \"reader_ms\": %.1f, "
 	       "\"hold_ret\": %.0f, \"hold_errno\": \"%s\"}\n",
-	       calls, total, r, errname(err), last_ms, now_ms() - t0, uto_connect, uto_write, uto_end,
-	       after_r, errname(after_err), after_ms, reader_ret, errname(reader_errno), reader_done_ms,
-	       hold_r, errname(hold_err));
+	       calls, total, r, errno_name(err), last_ms, now_ms() - t0, uto_connect, uto_write, uto_end,
+	       after_r, errno_name(after_err), after_ms, reader_ret, errno_name(reader_errno), reader_done_ms,
+	       hold_r, errno_name(hold_err));
 	fflush(stdout);
 	return 0;
 }

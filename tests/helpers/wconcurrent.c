@@ -22,17 +22,6 @@
 
 #include "common.h"
 
-static int connect_to(const char *s)
-{
-	struct addr a;
-	if (parse_addr(s, &a) != 0)
-		die("address");
-	int fd = socket(a.family, a.type, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
-		die("connect");
-	return fd;
-}
-
 /* The same with raw system calls, which no wrapper sees. */
 static int connect_raw(const char *s)
 {
@@ -119,7 +108,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (!strcmp(mode, "same-socket") && argc == 5) {
-		int fd = connect_to(argv[2]), n = atoi(argv[3]);
+		int fd = connect_addr(argv[2]), n = atoi(argv[3]);
 		struct writer w[64];
 		if (n < 1 || n > 64)
 			return 2;
@@ -168,7 +157,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "handler-same-socket") && argc == 4) {
-		struct writer w = {.fd = connect_to(argv[2]), .bytes = atoll(argv[3])};
+		struct writer w = {.fd = connect_addr(argv[2]), .bytes = atoll(argv[3])};
 		handler_fd = w.fd;
 		struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
 		sigemptyset(&sa.sa_mask);
@@ -197,7 +186,7 @@ int main(int argc, char **argv)
 					die("memfd");
 			lseek(big_file, 0, SEEK_SET);
 		}
-		big.fd = connect_to(argv[2]);
+		big.fd = connect_addr(argv[2]);
 		pthread_t t;
 		pthread_create(&t, NULL, write_big, NULL);
 		usleep(300000); /* the writer is blocked by now: X does not read */
@@ -206,7 +195,7 @@ int main(int argc, char **argv)
 			syscall(SYS_close, old);
 		else
 			close(old);
-		int y = raw ? connect_raw(argv[3]) : connect_to(argv[3]);
+		int y = raw ? connect_raw(argv[3]) : connect_addr(argv[3]);
 		printf("{\"reused\": %s}\n", y == old ? "true" : "false");
 		fflush(stdout);
 		pthread_join(t, NULL);

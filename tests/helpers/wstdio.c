@@ -15,15 +15,6 @@
 
 static char chunk[65537];
 
-static const char *ename(int e)
-{
-	return e == ETIMEDOUT ? "ETIMEDOUT"
-	       : e == EAGAIN  ? "EAGAIN"
-	       : e == EPIPE   ? "EPIPE"
-	       : e	      ? strerror(e)
-			      : "0";
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -39,12 +30,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--sndtimeo-ms"))
 			sndtimeo_ms = atoi(argv[i + 1]);
 	}
-	struct addr a;
-	if (parse_addr(argv[1], &a) != 0)
-		return 2;
-	int fd = socket(a.family, a.type, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) != 0)
-		die("connect");
+	int fd = connect_addr(argv[1]);
 	if (sndtimeo_ms) {
 		struct timeval tv = {sndtimeo_ms / 1000, (sndtimeo_ms % 1000) * 1000};
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -86,7 +72,7 @@ int main(int argc, char **argv)
 			"{\"calls\": 1, \"call\": \"fclose\", \"failed\": %d, \"errno\": \"%s\", "
 			"\"short_ms\": %.1f, "
 			"\"elapsed_ms\": %.1f}\n",
-			failed, ename(err), call_ms, now_ms() - t0);
+			failed, errno_name(err), call_ms, now_ms() - t0);
 		return 0;
 	}
 	while (moved < total && !failed) {
@@ -148,8 +134,8 @@ int main(int argc, char **argv)
 		"\"%s\", \"ferror\": %d, \"short_ms\": %.1f, "
 		"\"elapsed_ms\": %.1f, \"moved\": %lld, \"after_failed\": %d, \"after_errno\": \"%s\", "
 		"\"after_ms\": %.1f}\n",
-		(long)(tv.tv_sec * 1000 + tv.tv_usec / 1000), calls, call, failed, ename(err), ferr, call_ms,
-		now_ms() - t0, moved, after_failed, ename(after_err), after_ms);
+		(long)(tv.tv_sec * 1000 + tv.tv_usec / 1000), calls, call, failed, errno_name(err), ferr,
+		call_ms, now_ms() - t0, moved, after_failed, errno_name(after_err), after_ms);
 	if (!strcmp(mode, "fwrite") && !failed)
 		fclose(fp);
 	/* Exit through exit(): its stdio flush must not die of SIGPIPE either. */
