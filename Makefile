@@ -20,7 +20,7 @@ PRELOAD := $(wildcard preload/*.c)
 SRC_OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 PRELOAD_OBJ := $(PRELOAD:%.c=$(BUILD)/obj/%.o)
 # What the launcher shares with the preload: the one parser of settings.
-CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o
+CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -68,7 +68,7 @@ $(BUILD)/obj/tools/cgroup/sockops_obj.o: tools/cgroup/sockops_obj.S $(BUILD)/obj
 	@echo "  AS      $<"
 	@$(CC) -c -DSOCKOPS_OBJ='"$(BUILD)/obj/sockops.bpf.o"' $< -o $@
 
-$(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h
+$(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/config.h src/rules.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
@@ -180,10 +180,10 @@ sanitized:
 
 FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/config.h src/duration.h
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c src/config.h src/duration.h src/rules.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_config.c src/config.c src/duration.c
+	@clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c
 
 fuzz: $(BUILD)/fuzz/fuzz_config
 	mkdir -p $(BUILD)/fuzz/corpus

@@ -25,5 +25,5 @@ enum uw_route uw_route_slow(int fd, uint64_t *e)
 		if (uw_e_kind(now) == uw_e_kind(*e))
 			*e = now;
 	}
-	return uw_cfg.timeout_ms ? UW_ROUTE_GUARD : UW_ROUTE_PASS;
+	return uw_cfg.guard ? UW_ROUTE_GUARD : UW_ROUTE_PASS;
 }

@@ -33,7 +33,7 @@ enum uw_route uw_route_slow(int fd, uint64_t *e);
 /* Routes a call whose word the caller already loaded (and found not PASS). */
 static inline enum uw_route uw_route_loaded(int fd, uint64_t *e)
 {
-	if (UW_LIKELY(uw_word_ready(*e)) && uw_cfg.timeout_ms)
+	if (UW_LIKELY(uw_word_ready(*e)) && uw_cfg.guard)
 		return UW_ROUTE_GUARD;
 	return uw_route_slow(fd, e);
 }

@@ -1,5 +1,5 @@
-/* The application's own socket options win: a TCP_USER_TIMEOUT it sets is never
- * touched again, and its SO_SNDTIMEO reads back as it set it even while our
+/* The application's own socket options win: a TCP_USER_TIMEOUT or keepalive
+ * option it sets is never touched again, and its SO_SNDTIMEO reads back as it set it even while our
  * backstop is in the kernel. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,11 +14,16 @@ UW_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	if (level == SOL_SOCKET && uw_backstop_setsockopt(fd, name, val, len, &r))
 		return r;
 	r = (int)UW_CALL_REAL(setsockopt, SYS_setsockopt, fd, level, name, val, len);
-	if (r == 0 && level == IPPROTO_TCP && name == TCP_USER_TIMEOUT && uw_is_active()) {
-		int saved = errno;
+	if (r != 0 || !uw_is_active())
+		return r;
+	int saved = errno;
+	if (level == IPPROTO_TCP && name == TCP_USER_TIMEOUT)
 		uw_uto_app_set(fd);
-		errno = saved;
-	}
+	else if ((level == SOL_SOCKET && name == SO_KEEPALIVE) ||
+		 (level == IPPROTO_TCP &&
+		  (name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT)))
+		uw_keepalive_app_set(fd);
+	errno = saved;
 	return r;
 }
 

@@ -21,9 +21,10 @@ UW_LAZY_SYMBOL(setlogmask, setlogmask_fn)
 UW_LAZY_SYMBOL(vsyslog, vsyslog_fn)
 UW_LAZY_SYMBOL(__vsyslog_chk, vsyslog_chk_fn)
 
+/* Observe mode: glibc's own client, which waits as long as the daemon makes it. */
 static bool ours(void)
 {
-	return uw_is_active() && uw_cfg.timeout_ms != 0;
+	return uw_is_active() && uw_cfg.timeout_ms != 0 && !uw_cfg.observe;
 }
 
 UW_EXPORT void openlog(const char *ident, int option, int facility)

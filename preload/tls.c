@@ -37,7 +37,7 @@ static void bind_api(const void *caller)
 
 static bool begin(struct uw_tls_call *t, void *ssl, const char *name, const void *caller)
 {
-	if (!uw_is_active() || uw_cfg.timeout_ms == 0)
+	if (!uw_is_active() || !uw_cfg.guard)
 		return false;
 	bind_api(caller);
 	t->prev = uw_tls_current;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "policy.h"
 #include "runtime.h"
 #include "sockinfo.h"
 
@@ -27,10 +28,19 @@ static uint64_t kernel_sndtimeo_us(int fd)
  * what was set by less than one jiffy (10 ms at HZ=100). */
 #define JIFFY_SLACK_US 10000
 
+/* Our lasting value for fd's socket: its deadline; none in observe mode. */
+static uint64_t ours_us(int fd)
+{
+	if (uw_cfg.observe)
+		return 0;
+	uint64_t e = uw_fd_load(fd);
+	return (uint64_t)uw_policy_timeout_ms(fd, &e) * 1000;
+}
+
 uint64_t uw_backstop_app_us(int fd)
 {
 	uint64_t k = kernel_sndtimeo_us(fd);
-	uint64_t ours = (uint64_t)uw_cfg.timeout_ms * 1000;
+	uint64_t ours = ours_us(fd);
 	/* A socket that came to us with our own backstop value already set (from a
 	 * process image before exec, or through an fd we never saw): that value is
 	 * ours, not the application's. */
@@ -46,16 +56,19 @@ static void set_us(int fd, uint64_t us)
 }
 
 /* The lasting value: the earlier of the application's and ours. */
-static uint64_t lasting_us(uint64_t app_us)
+static uint64_t lasting_us(int fd, uint64_t app_us)
 {
-	uint64_t ours = (uint64_t)uw_cfg.timeout_ms * 1000;
+	uint64_t ours = ours_us(fd);
+	if (ours == 0)
+		return app_us;
 	return app_us != 0 && app_us <= ours ? app_us : ours;
 }
 
 static void apply_min(int fd, uint64_t app_us)
 {
-	if (lasting_us(app_us) != app_us)
-		set_us(fd, lasting_us(app_us));
+	uint64_t v = lasting_us(fd, app_us);
+	if (v != app_us)
+		set_us(fd, v);
 }
 
 void uw_backstop_tick(int fd, uint64_t us)
@@ -68,7 +81,7 @@ void uw_backstop_tick(int fd, uint64_t us)
 void uw_backstop_restore(int fd)
 {
 	int saved = errno;
-	set_us(fd, lasting_us(uw_fd_aux_load(fd)));
+	set_us(fd, lasting_us(fd, uw_fd_aux_load(fd)));
 	errno = saved;
 }
 
@@ -91,7 +104,7 @@ static void set_app_value(int fd, uint64_t e, uint64_t app)
 
 uint64_t uw_backstop_ensure(int fd, uint64_t e)
 {
-	if ((e & UW_E_BACKSTOP) || uw_cfg.timeout_ms == 0)
+	if ((e & UW_E_BACKSTOP) || !uw_cfg.guard)
 		return e;
 	int saved = errno;
 	uint64_t app = uw_backstop_app_us(fd);
@@ -105,7 +118,7 @@ static bool ours_here(int fd, int name, socklen_t len)
 {
 	if (name != SO_SNDTIMEO_OLD && name != SO_SNDTIMEO_NEW)
 		return false;
-	if (len != (socklen_t)sizeof(struct tv64) || uw_cfg.timeout_ms == 0)
+	if (len != (socklen_t)sizeof(struct tv64) || !uw_cfg.guard)
 		return false;
 	int saved = errno;
 	uint64_t e = uw_fd_lookup(fd);

@@ -12,7 +12,9 @@
 
 #include "backstop.h"
 #include "clock.h"
+#include "event.h"
 #include "fdtable.h"
+#include "policy.h"
 #include "restart.h"
 #include "runtime.h"
 #include "sockinfo.h"
@@ -85,10 +87,46 @@ static void raise_sigpipe(void)
 	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
 }
 
+/* How a call that had to wait went, for the events logged when it ends. */
+struct watch {
+	int64_t start;
+	bool waited;  /* it polled at least once */
+	bool fired;   /* our deadline failed it */
+	bool crossed; /* observe mode: it blocked past the deadline */
+	uint32_t deadline_ms;
+};
+
+static ssize_t finish(struct uw_call *c, ssize_t r, struct watch *w);
+
 ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 {
-	const int64_t start = c->start_ns ? c->start_ns : uw_now_ns();
-	const int64_t ours_ns = (int64_t)uw_cfg.timeout_ms * 1000000;
+	struct watch w = {.start = c->start_ns ? c->start_ns : uw_now_ns()};
+	ssize_t out = finish(c, r, &w);
+	if (!w.waited || w.fired || (!w.crossed && !uw_cfg.warn_after_ms))
+		return out;
+	int saved = errno;
+	int64_t blocked_ms = (uw_now_ns() - w.start) / 1000000;
+	if (w.crossed || blocked_ms >= (int64_t)uw_cfg.warn_after_ms) {
+		struct uw_event ev = {.kind = w.crossed ? UW_EV_COMPLETED : UW_EV_SLOW,
+				      .fd = c->fd,
+				      .e = c->e,
+				      .call = c->name,
+				      .moved = c->done,
+				      .want = c->want,
+				      .waited_ms = blocked_ms,
+				      .deadline_ms = w.deadline_ms,
+				      .result = out,
+				      .result_errno = saved};
+		uw_event_log(&ev);
+	}
+	errno = saved;
+	return out;
+}
+
+static ssize_t finish(struct uw_call *c, ssize_t r, struct watch *w)
+{
+	const int64_t start = w->start;
+	int64_t ours_ns = 0;
 	int64_t progress = start, app_ns = 0;
 	/* Inside SSL_write the total deadline began with SSL_write; the
 	 * application's own SO_SNDTIMEO stays per system call, as in the kernel. */
@@ -100,7 +138,6 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 			ours_start = tls->start_ns;
 	}
 	bool waited_before = false;
-
 	if (r < 0 && errno == ENOTSOCK && c->done == 0) {
 		uw_fd_replace(c->fd, 0);
 		errno = c->saved_errno;
@@ -134,7 +171,11 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 			uw_uto_decide(c->fd, c->e, 1);
 			uint64_t app_us = uw_app_sndtimeo_us(c->fd, c->e);
 			app_ns = (int64_t)app_us * 1000;
-			waited_before = true;
+			waited_before = w->waited = true;
+			/* No deadline (a rule says off, or only UNWEDGE_WARN_AFTER is
+			 * on): wait as the kernel would, for ever. */
+			w->deadline_ms = uw_policy_timeout_ms(c->fd, &c->e);
+			ours_ns = w->deadline_ms ? (int64_t)w->deadline_ms * 1000000 : INT64_MAX / 2;
 		}
 
 		/* Wait for room, or for a deadline: ours, or the application's own. */
@@ -148,6 +189,22 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 				uint64_t waited =
 					(uint64_t)(now - (uw_cfg.deadline_total ? ours_start : progress)) /
 					1000000;
+				if (uw_cfg.observe) {
+					/* Say so once, then wait on as the kernel would. */
+					struct uw_event ev = {.kind = UW_EV_CROSSED,
+							      .fd = c->fd,
+							      .e = c->e,
+							      .call = c->name,
+							      .moved = c->done,
+							      .want = c->want,
+							      .waited_ms = (int64_t)waited,
+							      .deadline_ms = w->deadline_ms};
+					uw_event_log(&ev);
+					w->crossed = true;
+					ours_ns = INT64_MAX / 2;
+					continue;
+				}
+				w->fired = true;
 				uw_timeout_fire(c->fd, c->e, c->name, c->done, c->want, waited);
 				return result(c, ETIMEDOUT);
 			}

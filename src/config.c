@@ -14,7 +14,18 @@ const struct uw_option uw_options[UW_OPT_COUNT] = {
 					   "blocking or all", "blocking"},
 	[UW_OPT_DEADLINE] = {"UNWEDGE_DEADLINE", "--deadline", "idle or total", "idle"},
 	[UW_OPT_ON_TIMEOUT] = {"UNWEDGE_ON_TIMEOUT", "--on-timeout", "shutdown or error", "shutdown"},
-	[UW_OPT_LOG] = {"UNWEDGE_LOG", "--log", "stderr, off, or an absolute file path", "stderr"},
+	[UW_OPT_LOG] = {"UNWEDGE_LOG", "--log", "stderr, syslog, off, or an absolute file path", "stderr"},
+	[UW_OPT_MODE] = {"UNWEDGE_MODE", "--mode", "enforce or observe", "enforce"},
+	[UW_OPT_WARN_AFTER] = {"UNWEDGE_WARN_AFTER", "--warn-after", "a duration such as 2s; or off", "off"},
+	[UW_OPT_LOG_FORMAT] = {"UNWEDGE_LOG_FORMAT", "--log-format", "text or json", "text"},
+	[UW_OPT_LOG_RATE] = {"UNWEDGE_LOG_RATE", "--log-rate", "N/s or N/m (event lines), or off", "10/s"},
+	[UW_OPT_RULES] = {"UNWEDGE_RULES", "--rules",
+			  "rules such as 'port:5432 = off; net:10.0.0.0/8 port:443 = 5s; path:/run/ = off'",
+			  "none"},
+	[UW_OPT_ONLY_CMDS] = {"UNWEDGE_ONLY_CMDS", "--only-cmds", "program names, comma-separated", "any"},
+	[UW_OPT_SKIP_CMDS] = {"UNWEDGE_SKIP_CMDS", "--skip-cmds", "program names, comma-separated", "none"},
+	[UW_OPT_KEEPALIVE] = {"UNWEDGE_KEEPALIVE", "--keepalive",
+			      "IDLE,INTERVAL,COUNT such as 30s,5s,3 (whole seconds); or off", "off"},
 };
 
 void uw_config_defaults(struct uw_config *c)
@@ -22,6 +33,8 @@ void uw_config_defaults(struct uw_config *c)
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = 30000;
 	c->shutdown_on_timeout = true;
+	c->log_rate = 10;
+	c->log_rate_ms = 1000;
 }
 
 /* The value as it may be shown: printable ASCII as is, anything else as \xHH,
@@ -66,6 +79,98 @@ static int pick(const char *value, const char *a, const char *b)
 	return -1;
 }
 
+static int bad_duration(struct uw_config *c, const struct uw_option *o, const char *value, const char *label,
+			const char *why, char *err, size_t errlen)
+{
+	(void)c;
+	char buf[200];
+	snprintf(buf, sizeof buf, "%s; expected %s", why, o->values);
+	fail(err, errlen, label, value, buf);
+	return -1;
+}
+
+static int whole_number(const char *s, const char *end, long max)
+{
+	if (s == end || end - s > 9)
+		return -1;
+	long v = 0;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v <= max ? (int)v : -1;
+}
+
+static int set_rate(struct uw_config *c, const char *value, const char *label, char *err, size_t errlen)
+{
+	if (strcmp(value, "off") == 0) {
+		c->log_rate = 0;
+		return 0;
+	}
+	const char *slash = strchr(value, '/');
+	int n = slash ? whole_number(value, slash, 1000000) : -1;
+	if (n < 1 || (strcmp(slash + 1, "s") != 0 && strcmp(slash + 1, "m") != 0)) {
+		fail(err, errlen, label, value,
+		     "expected N/s or N/m with N from 1 to 1000000 (event lines), or off");
+		return -1;
+	}
+	c->log_rate = (uint32_t)n;
+	c->log_rate_ms = slash[1] == 's' ? 1000 : 60000;
+	return 0;
+}
+
+/* IDLE,INTERVAL,COUNT: the kernel counts keepalive times in whole seconds. */
+static int set_keepalive(struct uw_config *c, const char *value, const char *label, char *err, size_t errlen)
+{
+	if (strcmp(value, "off") == 0) {
+		c->keep_cnt = 0;
+		c->keep_idle_s = c->keep_intvl_s = 0;
+		return 0;
+	}
+	char buf[96], *parts[3] = {0};
+	snprintf(buf, sizeof buf, "%s", value);
+	int n = 0;
+	for (char *p = buf; n < 3; n++) {
+		parts[n] = p;
+		char *comma = strchr(p, ',');
+		if (!comma) {
+			n++;
+			break;
+		}
+		*comma = 0;
+		p = comma + 1;
+	}
+	if (n != 3 || strchr(parts[2], ',') || strlen(value) >= sizeof buf) {
+		fail(err, errlen, label, value, "expected IDLE,INTERVAL,COUNT such as 30s,5s,3; or off");
+		return -1;
+	}
+	uint16_t secs[2];
+	for (int i = 0; i < 2; i++) {
+		uint64_t ms;
+		const char *why;
+		if (uw_duration_parse(parts[i], &ms, &why) != UW_DURATION_OK || ms == 0 || ms % 1000 ||
+		    ms / 1000 > 32767) {
+			char buf2[160];
+			snprintf(buf2, sizeof buf2,
+				 "%s must be whole seconds from 1s to 32767s (IDLE,INTERVAL,COUNT)",
+				 i == 0 ? "IDLE" : "INTERVAL");
+			fail(err, errlen, label, value, buf2);
+			return -1;
+		}
+		secs[i] = (uint16_t)(ms / 1000);
+	}
+	int cnt = whole_number(parts[2], parts[2] + strlen(parts[2]), 127);
+	if (cnt < 1) {
+		fail(err, errlen, label, value, "COUNT must be a number from 1 to 127 (IDLE,INTERVAL,COUNT)");
+		return -1;
+	}
+	c->keep_idle_s = secs[0];
+	c->keep_intvl_s = secs[1];
+	c->keep_cnt = (uint8_t)cnt;
+	return 0;
+}
+
 int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const char *label, char *err,
 		  size_t errlen)
 {
@@ -80,12 +185,8 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 	case UW_OPT_TIMEOUT:
 	case UW_OPT_TCP_USER_TIMEOUT: {
 		enum uw_duration_result r = uw_duration_parse(value, &ms, &why);
-		if (r == UW_DURATION_BAD) {
-			char buf[200];
-			snprintf(buf, sizeof buf, "%s; expected %s", why, o->values);
-			fail(err, errlen, label, value, buf);
-			return -1;
-		}
+		if (r == UW_DURATION_BAD)
+			return bad_duration(c, o, value, label, why, err, errlen);
 		uint32_t v = r == UW_DURATION_OFF ? 0 : (uint32_t)ms;
 		if (opt == UW_OPT_TIMEOUT) {
 			c->timeout_ms = v;
@@ -116,8 +217,13 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 	case UW_OPT_LOG:
 		c->log_off = false;
 		c->log_path[0] = 0;
+		c->log_syslog = false;
 		if (strcmp(value, "stderr") == 0)
 			return 0;
+		if (strcmp(value, "syslog") == 0) {
+			c->log_syslog = true;
+			return 0;
+		}
 		if (strcmp(value, "off") == 0) {
 			c->log_off = true;
 			return 0;
@@ -134,6 +240,53 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 		}
 		strcpy(c->log_path, value);
 		return 0;
+	case UW_OPT_MODE:
+		choice = pick(value, "enforce", "observe");
+		if (choice < 0)
+			break;
+		c->observe = choice == 1;
+		return 0;
+	case UW_OPT_WARN_AFTER: {
+		enum uw_duration_result r = uw_duration_parse(value, &ms, &why);
+		if (r == UW_DURATION_BAD)
+			return bad_duration(c, o, value, label, why, err, errlen);
+		c->warn_after_ms = r == UW_DURATION_OFF ? 0 : (uint32_t)ms;
+		return 0;
+	}
+	case UW_OPT_LOG_FORMAT:
+		choice = pick(value, "text", "json");
+		if (choice < 0)
+			break;
+		c->log_json = choice == 1;
+		return 0;
+	case UW_OPT_LOG_RATE:
+		return set_rate(c, value, label, err, errlen);
+	case UW_OPT_RULES: {
+		char rwhy[200];
+		if (uw_rules_parse(&c->rules, value, rwhy, sizeof rwhy) != 0) {
+			fail(err, errlen, label, value, rwhy);
+			return -1;
+		}
+		return 0;
+	}
+	case UW_OPT_ONLY_CMDS:
+	case UW_OPT_SKIP_CMDS: {
+		char *dst = opt == UW_OPT_ONLY_CMDS ? c->only_cmds : c->skip_cmds;
+		if (strlen(value) >= UW_CMDS_MAX) {
+			fail(err, errlen, label, value, "too long");
+			return -1;
+		}
+		for (const char *p = value; *p; p++)
+			if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20) {
+				fail(err, errlen, label, value,
+				     "expected program names separated by commas (no paths, no spaces)");
+				return -1;
+			}
+		strcpy(dst, value);
+		return 0;
+	}
+	case UW_OPT_KEEPALIVE:
+		return set_keepalive(c, value, label, err, errlen);
 	case UW_OPT_COUNT:
 		break;
 	}
@@ -143,10 +296,51 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 	return -1;
 }
 
+uint32_t uw_config_uto_for(const struct uw_config *c, uint32_t timeout_ms)
+{
+	if (c->uto_explicit)
+		return c->uto_ms;
+	uint64_t v = timeout_ms;
+	if (c->keep_cnt && v) {
+		uint64_t probing =
+			((uint64_t)c->keep_idle_s + (uint64_t)c->keep_intvl_s * c->keep_cnt) * 1000;
+		if (probing > v)
+			v = probing;
+	}
+	return (uint32_t)v;
+}
+
 void uw_config_finish(struct uw_config *c)
 {
-	if (!c->uto_explicit)
-		c->uto_ms = c->timeout_ms;
+	c->uto_ms = uw_config_uto_for(c, c->timeout_ms);
+	c->guard = c->timeout_ms != 0 || c->warn_after_ms != 0;
+	for (uint32_t i = 0; i < c->rules.n; i++)
+		if (!c->rules.r[i].off)
+			c->guard = true;
+}
+
+static bool listed(const char *list, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0)
+		return false;
+	for (const char *p = list; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (comma ? 1 : 0);
+	}
+	return false;
+}
+
+bool uw_config_cmd_in_scope(const struct uw_config *c, const char *argv0_base, const char *exe_base)
+{
+	if (c->only_cmds[0] && !listed(c->only_cmds, argv0_base) && !listed(c->only_cmds, exe_base))
+		return false;
+	if (c->skip_cmds[0] && (listed(c->skip_cmds, argv0_base) || listed(c->skip_cmds, exe_base)))
+		return false;
+	return true;
 }
 
 int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name), char *err, size_t errlen)

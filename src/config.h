@@ -14,6 +14,14 @@ enum uw_opt {
 	UW_OPT_DEADLINE,
 	UW_OPT_ON_TIMEOUT,
 	UW_OPT_LOG,
+	UW_OPT_MODE,
+	UW_OPT_WARN_AFTER,
+	UW_OPT_LOG_FORMAT,
+	UW_OPT_LOG_RATE,
+	UW_OPT_RULES,
+	UW_OPT_ONLY_CMDS,
+	UW_OPT_SKIP_CMDS,
+	UW_OPT_KEEPALIVE,
 	UW_OPT_COUNT
 };
 
@@ -27,6 +35,9 @@ struct uw_option {
 extern const struct uw_option uw_options[UW_OPT_COUNT];
 
 #define UW_LOG_PATH_MAX 512
+#define UW_CMDS_MAX	512
+
+#include "rules.h"
 
 struct uw_config {
 	uint32_t timeout_ms;  /* write deadline; 0 = off */
@@ -36,7 +47,22 @@ struct uw_config {
 	bool deadline_total;  /* one budget per call instead of an idle deadline */
 	bool shutdown_on_timeout;
 	bool log_off;
-	char log_path[UW_LOG_PATH_MAX]; /* empty: stderr */
+	bool log_syslog;
+	bool log_json;
+	char log_path[UW_LOG_PATH_MAX]; /* empty: stderr (or syslog) */
+	uint32_t log_rate;		/* event lines per log_rate_ms; 0: unlimited */
+	uint32_t log_rate_ms;
+	bool observe;		/* UNWEDGE_MODE=observe: watch and log, change nothing */
+	uint32_t warn_after_ms; /* log writes blocked longer than this; 0: off */
+	/* Keepalive (whole seconds, as the kernel counts them); keep_cnt 0: off. */
+	uint16_t keep_idle_s, keep_intvl_s;
+	uint8_t keep_cnt;
+	char only_cmds[UW_CMDS_MAX]; /* comma-separated program names; empty: any */
+	char skip_cmds[UW_CMDS_MAX];
+	struct uw_rules rules;
+	/* Derived by uw_config_finish: some write can get a deadline or a
+	 * warning, so the write wrappers must guard calls. */
+	bool guard;
 };
 
 void uw_config_defaults(struct uw_config *c);
@@ -46,8 +72,20 @@ void uw_config_defaults(struct uw_config *c);
 int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const char *label, char *err,
 		  size_t errlen);
 
-/* Derived values: the user timeout follows the write deadline unless given. */
+/* Derived values: the user timeout follows the write deadline unless given;
+ * guard. */
 void uw_config_finish(struct uw_config *c);
+
+/* The TCP_USER_TIMEOUT unwedge adds to a socket whose write deadline is
+ * timeout_ms (its rule's, or the global one): the explicit value if given;
+ * otherwise the deadline, raised to the keepalive's whole probing time when
+ * keepalive is on (with a user timeout in force the kernel ignores TCP_KEEPCNT
+ * and gives up when the user timeout expires). */
+uint32_t uw_config_uto_for(const struct uw_config *c, uint32_t timeout_ms);
+
+/* Is this program (by its argv[0] or executable name, basenames) in scope of
+ * UNWEDGE_ONLY_CMDS / UNWEDGE_SKIP_CMDS? */
+bool uw_config_cmd_in_scope(const struct uw_config *c, const char *argv0_base, const char *exe_base);
 
 /* Reads every UNWEDGE_* variable through get (getenv in production). Stops at the
  * first invalid value: returns -1 with its message in err. */

@@ -23,12 +23,16 @@ enum uw_kind {
 	UW_KIND_UNIX_SEQPACKET = 4,
 };
 
-#define UW_E_KIND_MASK	 0x7ULL
-#define UW_E_TIMED_OUT	 (1ULL << 3) /* a deadline expired on this socket */
-#define UW_E_UTO_DONE	 (1ULL << 4) /* TCP_USER_TIMEOUT decided for this socket */
-#define UW_E_UTO_OURS	 (1ULL << 5) /* ... and the value in force is ours */
-#define UW_E_UTO_APP	 (1ULL << 6) /* the application set its own */
-#define UW_E_BACKSTOP	 (1ULL << 7) /* our SO_SNDTIMEO is in the kernel, the app's is in aux */
+#define UW_E_KIND_MASK 0x7ULL
+#define UW_E_TIMED_OUT (1ULL << 3) /* a deadline expired on this socket */
+#define UW_E_UTO_DONE  (1ULL << 4) /* TCP_USER_TIMEOUT decided for this socket */
+#define UW_E_UTO_OURS  (1ULL << 5) /* ... and the value in force is ours */
+#define UW_E_UTO_APP   (1ULL << 6) /* the application set its own */
+#define UW_E_BACKSTOP  (1ULL << 7) /* our SO_SNDTIMEO is in the kernel, the app's is in aux */
+/* Which UNWEDGE_RULES rule applies: 0 not decided yet, 1 none, 2 + index. */
+#define UW_E_RULE_SHIFT	 8
+#define UW_E_RULE_MASK	 (0x1fULL << UW_E_RULE_SHIFT)
+#define UW_E_KA_APP	 (1ULL << 13) /* the application set keepalive options itself */
 #define UW_E_GEN_SHIFT	 16
 #define UW_E_GEN_MASK	 (0xffffULL << UW_E_GEN_SHIFT)
 #define UW_E_INODE_SHIFT 32 /* sockfs inode numbers are 32-bit */

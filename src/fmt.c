@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <sys/un.h>
+#include <time.h>
 
 void uw_buf_init(struct uw_buf *b, char *storage, size_t cap)
 {
@@ -158,4 +159,63 @@ void uw_buf_printable(struct uw_buf *b, const char *s, size_t max)
 			uw_buf_mem(b, esc, 4);
 		}
 	}
+}
+
+void uw_buf_json_str(struct uw_buf *b, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	uw_buf_str(b, "\"");
+	for (size_t i = 0; s[i] && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			char esc[2] = {'\\', (char)ch};
+			uw_buf_mem(b, esc, 2);
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			uw_buf_mem(b, (const char *)&s[i], 1);
+		} else {
+			char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+			uw_buf_mem(b, esc, 6);
+		}
+	}
+	uw_buf_str(b, "\"");
+}
+
+static void two(struct uw_buf *b, unsigned v)
+{
+	char d[2] = {(char)('0' + v / 10 % 10), (char)('0' + v % 10)};
+	uw_buf_mem(b, d, 2);
+}
+
+void uw_buf_utc_now(struct uw_buf *b)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t secs = ts.tv_sec, days = secs / 86400, rem = secs % 86400;
+	if (rem < 0)
+		rem += 86400, days--;
+	/* Days since 1970-01-01 to a civil date, in 400-year eras of 146097 days
+	 * counted from 0000-03-01 (so the leap day ends each year). */
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	unsigned day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	int64_t year = yoe + era * 400 + (month <= 2);
+	uw_buf_i64(b, year);
+	uw_buf_str(b, "-");
+	two(b, month);
+	uw_buf_str(b, "-");
+	two(b, day);
+	uw_buf_str(b, "T");
+	two(b, (unsigned)(rem / 3600));
+	uw_buf_str(b, ":");
+	two(b, (unsigned)(rem / 60 % 60));
+	uw_buf_str(b, ":");
+	two(b, (unsigned)(rem % 60));
+	unsigned ms = (unsigned)(ts.tv_nsec / 1000000);
+	char frac[5] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z'};
+	uw_buf_mem(b, frac, 5);
 }

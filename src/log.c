@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "runtime.h"
 
 static void put(int fd, const char *line, size_t len)
@@ -32,10 +35,56 @@ void uw_log_stderr(const char *line, size_t len)
 	put(2, line, len);
 }
 
+/* LOG_DAEMON | LOG_WARNING */
+#define SYSLOG_PRI "<28>"
+
+/* A fresh non-blocking socket per line, as for the file: no state to lock, no fd
+ * of ours the daemon could close, and a log daemon that stopped reading costs
+ * a dropped line, never a wait. */
+static void to_syslog(const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	char msg[1400];
+	struct uw_buf b;
+	uw_buf_init(&b, msg, sizeof msg - 1);
+	uw_buf_str(&b, SYSLOG_PRI "unwedge[");
+	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_str(&b, "]: ");
+	/* The line itself starts with "unwedge: " in text form. */
+	if (len >= 9 && memcmp(line, "unwedge: ", 9) == 0)
+		line += 9, len -= 9;
+	uw_buf_mem(&b, line, len);
+	struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	int types[2] = {SOCK_DGRAM, SOCK_STREAM};
+	for (int i = 0; i < 2; i++) {
+		int fd = (int)syscall(SYS_socket, AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return;
+		int r = (int)syscall(SYS_connect, fd, (struct sockaddr *)&a, sizeof a);
+		if (r == 0) {
+			/* A stream daemon reads messages ended by a NUL, as glibc sends them. */
+			size_t n = b.len + (types[i] == SOCK_STREAM);
+			msg[b.len] = 0;
+			syscall(SYS_sendto, fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+		}
+		int err = errno;
+		syscall(SYS_close, fd);
+		if (r == 0 || err != EPROTOTYPE)
+			return;
+	}
+}
+
 void uw_log_line(const char *line, size_t len)
 {
 	if (uw_cfg.log_off)
 		return;
+	if (uw_cfg.log_syslog) {
+		int saved = errno;
+		to_syslog(line, len);
+		errno = saved;
+		return;
+	}
 	if (uw_cfg.log_path[0] == 0) {
 		put(2, line, len);
 		return;

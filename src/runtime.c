@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -18,6 +19,18 @@ static const char *lookup(const char *name)
 {
 	int i = uw_config_find_env(name);
 	return i >= 0 ? found[i] : NULL;
+}
+
+/* The executable's basename, from /proc/self/exe (argv[0] can be anything). */
+static const char *exe_name(void)
+{
+	static char buf[256];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	const char *slash = strrchr(buf, '/');
+	return slash ? slash + 1 : buf;
 }
 
 static void say(const char *a, const char *b, const char *c)
@@ -71,8 +84,18 @@ void uw_runtime_init(char **envp)
 			return;
 		}
 	}
+	if (!uw_config_cmd_in_scope(&c, program_invocation_short_name, exe_name())) {
+		/* Scoped out by name: the environment passes on to children, which
+		 * decide for themselves. Silent: this is the configuration working. */
+		return;
+	}
+	if (c.keep_cnt && c.uto_explicit && c.uto_ms &&
+	    c.uto_ms < ((uint64_t)c.keep_idle_s + (uint64_t)c.keep_intvl_s * c.keep_cnt) * 1000)
+		say("UNWEDGE_TCP_USER_TIMEOUT is shorter than UNWEDGE_KEEPALIVE's IDLE + INTERVAL x COUNT; ",
+		    "with a user timeout in force the kernel ignores the keepalive count and drops an idle ",
+		    "connection once the user timeout has passed since the last acknowledgement");
 	uw_cfg = c;
-	if (c.timeout_ms == 0 && c.uto_ms == 0)
+	if (!c.guard && c.uto_ms == 0 && c.keep_cnt == 0)
 		return;
 	atomic_store_explicit(&uw_active, true, memory_order_release);
 }
@@ -80,8 +103,9 @@ void uw_runtime_init(char **envp)
 void uw_runtime_step_aside(const char *why)
 {
 	atomic_store_explicit(&uw_active, false, memory_order_release);
-	/* The fast paths read only the timeout: with 0 they take the slow path,
+	/* The fast paths read only guard: without it they take the slow path,
 	 * which sees unwedge is off. */
+	__atomic_store_n(&uw_cfg.guard, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&uw_cfg.timeout_ms, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&uw_cfg.uto_ms, 0, __ATOMIC_RELEASE);
 	char line[256];

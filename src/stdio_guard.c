@@ -6,6 +6,7 @@
 #include "blocking_send.h"
 #include "clock.h"
 #include "fdtable.h"
+#include "policy.h"
 #include "runtime.h"
 #include "sockinfo.h"
 #include "tcp_uto.h"
@@ -28,7 +29,9 @@ int uw_stdio_before(int fd)
 		uw_uto_decide(fd, e, -1);
 		e = uw_fd_load(fd);
 	}
-	if (!(e & UW_E_BACKSTOP) && uw_cfg.timeout_ms && uw_fd_is_blocking(fd))
+	/* Observe mode changes nothing, and glibc's own write cannot be watched
+	 * without a backstop: stdio is not observed. */
+	if (!(e & UW_E_BACKSTOP) && !uw_cfg.observe && uw_policy_timeout_ms(fd, &e) && uw_fd_is_blocking(fd))
 		uw_backstop_ensure(fd, e);
 	return 0;
 }
@@ -48,7 +51,8 @@ bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns)
 	/* The application's own SO_SNDTIMEO, if earlier, was the one that fired:
 	 * its EAGAIN is its own to see. */
 	uint64_t app_us = uw_fd_aux_load(fd);
-	if (app_us != 0 && app_us <= (uint64_t)uw_cfg.timeout_ms * 1000)
+	uint32_t ours_ms = uw_policy_timeout_ms(fd, &e);
+	if (ours_ms == 0 || (app_us != 0 && app_us <= (uint64_t)ours_ms * 1000))
 		return false;
 	if (uw_socket_inode(fd) != uw_e_inode(e))
 		return false;

@@ -8,12 +8,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Decides once per socket, if not yet decided. blocking: 1 or 0 if the caller
- * knows, -1 to ask the kernel. */
+/* Decides once per socket, if not yet decided: the user timeout, and keepalive
+ * (UNWEDGE_KEEPALIVE). blocking: 1 or 0 if the caller knows, -1 to ask the
+ * kernel. */
 void uw_uto_decide(int fd, uint64_t e, int blocking);
 
 /* O_NONBLOCK was just set or cleared on fd through fcntl or ioctl. */
 void uw_uto_blocking_changed(int fd, bool nonblocking);
+
+/* The application set a keepalive option itself: keepalive is its own. */
+void uw_keepalive_app_set(int fd);
 
 /* The application set TCP_USER_TIMEOUT itself: it is never touched again. */
 void uw_uto_app_set(int fd);

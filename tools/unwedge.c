@@ -36,8 +36,6 @@ static void usage(FILE *f)
 	fprintf(f, "  %-27s %s\n", "--cgroup",
 		"run COMMAND in a new cgroup whose TCP sockets get the TCP user timeout "
 		"(--tcp-user-timeout)");
-	fprintf(f, "  %-27s %s\n", "--keepalive IDLE,INTVL,CNT",
-		"with --cgroup: keepalive too, e.g. 30s,5s,3");
 	fprintf(f, "  %-27s %s\n", "--at-connect", "with --cgroup: bound the handshake too");
 	fprintf(f, "  %-27s %s\n", "--override", "with --cgroup: replace values the application set");
 	fprintf(f, "  %-27s %s\n", "--require",
@@ -216,7 +214,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		bool used = false;
-		int cgf = uw_cgroup_flag(a, i + 1 < argc ? argv[i + 1] : NULL, &cg, &used);
+		/* --keepalive is a setting of both layers: UNWEDGE_KEEPALIVE below. */
+		int cgf = strncmp(a, "--keepalive", 11) == 0
+				  ? 0
+				  : uw_cgroup_flag(a, i + 1 < argc ? argv[i + 1] : NULL, &cg, &used);
 		if (cgf < 0)
 			return 2;
 		if (cgf > 0) {
@@ -254,7 +255,7 @@ int main(int argc, char **argv)
 	if (i >= argc)
 		return bad_usage("no command given", NULL);
 	if ((cgroup_flags || require) && !cgroup)
-		return bad_usage("--keepalive, --at-connect, --override and --require need --cgroup", NULL);
+		return bad_usage("--at-connect, --override and --require need --cgroup", NULL);
 
 	char lib[PATH_MAX];
 	if (preload) {
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 			uw_config_finish(&eff);
 		}
 		cg.user_timeout_ms = eff.uto_ms;
+		uw_cgroup_keepalive_from(&eff, &cg);
 		if (eff.uto_ms)
 			cg.flags |= UW_CG_F_USER_TIMEOUT;
 		cgroup_on = uw_cgroup_enter(&cg, argv[i], require) == 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/config.h"
 #include "../../src/duration.h"
 #include "cgroup_bpf.h"
 
@@ -49,47 +50,31 @@ static int parse_duration(const char *flag, const char *v, uint64_t *ms)
 	return 0;
 }
 
-/* IDLE,INTVL,CNT: the kernel counts keepalive times in whole seconds. */
+/* IDLE,INTVL,CNT: the preload's parser (UNWEDGE_KEEPALIVE), so both layers
+ * accept the same words. */
 static int parse_keepalive(const char *v, struct uw_cg_settings *s)
 {
-	char buf[128], *save = NULL;
-	uint64_t ms[2];
-	if (!strcmp(v, "off")) {
+	struct uw_config c;
+	char err[400];
+	uw_config_defaults(&c);
+	if (uw_config_set(&c, UW_OPT_KEEPALIVE, v, "--keepalive", err, sizeof err) != 0) {
+		fprintf(stderr, "unwedge: %s\n", err);
+		return -1;
+	}
+	uw_cgroup_keepalive_from(&c, s);
+	return 0;
+}
+
+void uw_cgroup_keepalive_from(const struct uw_config *c, struct uw_cg_settings *s)
+{
+	if (!c->keep_cnt) {
 		s->flags &= ~UW_CG_F_KEEPALIVE;
-		return 0;
-	}
-	snprintf(buf, sizeof buf, "%s", v);
-	char *idle = strtok_r(buf, ",", &save), *intvl = strtok_r(NULL, ",", &save),
-	     *cnt = strtok_r(NULL, ",", &save);
-	if (!idle || !intvl || !cnt || strtok_r(NULL, ",", &save)) {
-		fprintf(stderr,
-			"unwedge: --keepalive '%s' is invalid: expected IDLE,INTVL,CNT such as 30s,5s,3\n",
-			v);
-		return -1;
-	}
-	const char *parts[2] = {idle, intvl};
-	for (int i = 0; i < 2; i++) {
-		if (parse_duration("--keepalive", parts[i], &ms[i]) != 0)
-			return -1;
-		if (ms[i] == 0 || ms[i] % 1000 || ms[i] / 1000 > 32767) {
-			fprintf(stderr,
-				"unwedge: --keepalive '%s' is invalid: %s must be whole seconds, 1s to "
-				"32767s\n",
-				v, parts[i]);
-			return -1;
-		}
-	}
-	char *end;
-	long n = strtol(cnt, &end, 10);
-	if (*end || n < 1 || n > 127) {
-		fprintf(stderr, "unwedge: --keepalive '%s' is invalid: the count must be 1 to 127\n", v);
-		return -1;
+		return;
 	}
 	s->flags |= UW_CG_F_KEEPALIVE;
-	s->keep_idle_s = (uint32_t)(ms[0] / 1000);
-	s->keep_intvl_s = (uint32_t)(ms[1] / 1000);
-	s->keep_cnt = (uint32_t)n;
-	return 0;
+	s->keep_idle_s = c->keep_idle_s;
+	s->keep_intvl_s = c->keep_intvl_s;
+	s->keep_cnt = c->keep_cnt;
 }
 
 int uw_cgroup_flag(const char *a, const char *value, struct uw_cg_settings *s, bool *used_value)

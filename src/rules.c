@@ -1,0 +1,312 @@
+#include "rules.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "duration.h"
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* [s, e) trimmed of blanks. */
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && is_space(**s))
+		(*s)++;
+	while (*e > *s && is_space((*e)[-1]))
+		(*e)--;
+}
+
+static bool word_eq(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && strncmp(s, w, n) == 0;
+}
+
+static int port_of(const char *s, size_t n)
+{
+	if (n == 0 || n > 5)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+static int parse_net(struct uw_rule *r, const char *s, size_t n)
+{
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	char *slash = strchr(buf, '/');
+	int bits = -1;
+	if (slash) {
+		*slash = 0;
+		size_t bl = strlen(slash + 1);
+		if (bl == 0 || bl > 3)
+			return -1;
+		bits = 0;
+		for (size_t i = 0; i < bl; i++) {
+			if (slash[1 + i] < '0' || slash[1 + i] > '9')
+				return -1;
+			bits = bits * 10 + (slash[1 + i] - '0');
+		}
+	}
+	if (inet_pton(AF_INET, buf, r->net) == 1) {
+		r->net_af = AF_INET;
+		if (bits > 32)
+			return -1;
+		r->net_bits = (uint8_t)(bits < 0 ? 32 : bits);
+	} else if (inet_pton(AF_INET6, buf, r->net) == 1) {
+		r->net_af = AF_INET6;
+		if (bits > 128)
+			return -1;
+		r->net_bits = (uint8_t)(bits < 0 ? 128 : bits);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The message quotes the rule: printable ASCII as is, the rest as \xHH, so it
+ * stays one harmless line. */
+static int fail(char *why, size_t whylen, unsigned idx, const char *what, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char shown[256];
+	size_t o = 0;
+	for (size_t i = 0; i < n && i < 60 && o + 5 < sizeof shown; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			shown[o++] = (char)ch;
+		} else {
+			shown[o++] = '\\';
+			shown[o++] = 'x';
+			shown[o++] = hex[ch >> 4];
+			shown[o++] = hex[ch & 15];
+		}
+	}
+	shown[o] = 0;
+	if (why && whylen)
+		snprintf(why, whylen, "rule %u: %s '%s'", idx, what, shown);
+	return -1;
+}
+
+/* One rule in [s, e). */
+static int parse_rule(struct uw_rule *r, unsigned idx, const char *s, const char *e, char *why, size_t whylen)
+{
+	memset(r, 0, sizeof *r);
+	r->port = r->lport = -1;
+	const char *eq = NULL;
+	for (const char *p = s; p < e; p++)
+		if (*p == '=')
+			eq = p;
+	if (!eq)
+		return fail(why, whylen, idx, "has no '= DEADLINE' (or '= off') in", s, (size_t)(e - s));
+	const char *as = eq + 1, *ae = e;
+	trim(&as, &ae);
+	char action[32];
+	if (ae - as <= 0 || (size_t)(ae - as) >= sizeof action)
+		return fail(why, whylen, idx, "needs a deadline or off after '=', not", as,
+			    (size_t)(ae - as));
+	memcpy(action, as, (size_t)(ae - as));
+	action[ae - as] = 0;
+	uint64_t ms;
+	const char *dwhy;
+	enum uw_duration_result d = uw_duration_parse(action, &ms, &dwhy);
+	if (d == UW_DURATION_BAD)
+		return fail(why, whylen, idx, "needs a deadline such as 5s or off after '=', not", as,
+			    (size_t)(ae - as));
+	r->off = d == UW_DURATION_OFF;
+	r->timeout_ms = r->off ? 0 : (uint32_t)ms;
+
+	const char *p = s;
+	bool any = false;
+	while (p < eq) {
+		while (p < eq && is_space(*p))
+			p++;
+		if (p >= eq)
+			break;
+		const char *w = p;
+		while (p < eq && !is_space(*p))
+			p++;
+		size_t n = (size_t)(p - w);
+		const char *colon = memchr(w, ':', n);
+		any = true;
+		if (word_eq(w, n, "*"))
+			continue;
+		if (word_eq(w, n, "tcp")) {
+			r->families |= UW_RULE_TCP4 | UW_RULE_TCP6;
+		} else if (word_eq(w, n, "tcp4")) {
+			r->families |= UW_RULE_TCP4;
+		} else if (word_eq(w, n, "tcp6")) {
+			r->families |= UW_RULE_TCP6;
+		} else if (word_eq(w, n, "unix")) {
+			r->families |= UW_RULE_UNIX;
+		} else if (colon && word_eq(w, (size_t)(colon - w), "net")) {
+			if (r->net_af || parse_net(r, colon + 1, n - (size_t)(colon + 1 - w)) != 0)
+				return fail(why, whylen, idx, "expected net:ADDRESS or net:ADDRESS/BITS, got",
+					    w, n);
+		} else if (colon && (word_eq(w, (size_t)(colon - w), "port") ||
+				     word_eq(w, (size_t)(colon - w), "lport"))) {
+			int v = port_of(colon + 1, n - (size_t)(colon + 1 - w));
+			if (v < 0)
+				return fail(why, whylen, idx, "expected a port 1 to 65535 in", w, n);
+			*(w[0] == 'p' ? &r->port : &r->lport) = v;
+		} else if (colon && word_eq(w, (size_t)(colon - w), "path")) {
+			size_t pl = n - (size_t)(colon + 1 - w);
+			if (pl == 0 || colon[1] != '/' || pl >= sizeof r->path)
+				return fail(why, whylen, idx, "expected path:/ABSOLUTE/PREFIX, got", w, n);
+			memcpy(r->path, colon + 1, pl);
+			r->path[pl] = 0;
+		} else {
+			return fail(why, whylen, idx,
+				    "unknown selector (expected tcp, tcp4, tcp6, unix, net:, port:, lport:, "
+				    "path: "
+				    "or *)",
+				    w, n);
+		}
+	}
+	if (!any)
+		return fail(why, whylen, idx, "has nothing to match before '=' (use * for every socket):", s,
+			    (size_t)(e - s));
+	if (r->net_af && (r->families & UW_RULE_UNIX))
+		return fail(why, whylen, idx, "cannot match a unix socket and an address:", s,
+			    (size_t)(e - s));
+	if (r->path[0] &&
+	    ((r->families & (UW_RULE_TCP4 | UW_RULE_TCP6)) || r->net_af || r->port >= 0 || r->lport >= 0))
+		return fail(why, whylen, idx, "path: matches only unix sockets:", s, (size_t)(e - s));
+	if (r->net_af && !r->families)
+		r->families = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
+	if (r->path[0])
+		r->families = UW_RULE_UNIX;
+	if ((r->port >= 0 || r->lport >= 0) && !r->families)
+		r->families = UW_RULE_TCP4 | UW_RULE_TCP6;
+	if ((r->port >= 0 || r->lport >= 0) && (r->families & UW_RULE_UNIX))
+		return fail(why, whylen, idx, "port: and lport: match only TCP sockets:", s, (size_t)(e - s));
+	return 0;
+}
+
+int uw_rules_parse(struct uw_rules *rules, const char *value, char *why, size_t whylen)
+{
+	memset(rules, 0, sizeof *rules);
+	const char *p = value;
+	unsigned idx = 0;
+	while (*p) {
+		const char *e = strchr(p, ';');
+		if (!e)
+			e = p + strlen(p);
+		const char *s = p, *t = e;
+		trim(&s, &t);
+		if (t > s) {
+			idx++;
+			if (rules->n == UW_RULES_MAX) {
+				if (why && whylen)
+					snprintf(why, whylen, "at most %d rules", UW_RULES_MAX);
+				return -1;
+			}
+			if (parse_rule(&rules->r[rules->n], idx, s, t, why, whylen) != 0)
+				return -1;
+			rules->n++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+struct view {
+	unsigned family; /* UW_RULE_* bit, 0: unknown */
+	const uint8_t *addr;
+	int port;
+	const char *path;
+	size_t path_len;
+};
+
+static void view_of(struct view *v, const struct sockaddr *sa, socklen_t len)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	memset(v, 0, sizeof *v);
+	v->port = -1;
+	if (!sa || len < sizeof(sa_family_t))
+		return;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		v->family = UW_RULE_TCP4;
+		v->addr = (const uint8_t *)&in->sin_addr;
+		v->port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *a = (const uint8_t *)&in6->sin6_addr;
+		v->port = ntohs(in6->sin6_port);
+		if (memcmp(a, mapped, sizeof mapped) == 0) {
+			v->family = UW_RULE_TCP4;
+			v->addr = a + 12;
+		} else {
+			v->family = UW_RULE_TCP6;
+			v->addr = a;
+		}
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+		v->family = UW_RULE_UNIX;
+		size_t max = len - offsetof(struct sockaddr_un, sun_path);
+		if (len > offsetof(struct sockaddr_un, sun_path) && un->sun_path[0] == '/') {
+			v->path = un->sun_path;
+			v->path_len = strnlen(un->sun_path, max);
+		}
+	}
+}
+
+static bool prefix_match(const uint8_t *addr, const uint8_t *net, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	if (memcmp(addr, net, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (addr[whole] & mask) == (net[whole] & mask);
+}
+
+static bool rule_matches(const struct uw_rule *r, const struct view *peer, const struct view *local)
+{
+	unsigned fam = peer->family ? peer->family : local->family;
+	if (r->families && !(r->families & fam))
+		return false;
+	if (r->net_af) {
+		unsigned want = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
+		if (peer->family != want || !peer->addr || !prefix_match(peer->addr, r->net, r->net_bits))
+			return false;
+	}
+	if (r->port >= 0 && peer->port != r->port)
+		return false;
+	if (r->lport >= 0 && local->port != r->lport)
+		return false;
+	if (r->path[0]) {
+		const struct view *v = peer->path ? peer : local;
+		size_t n = strlen(r->path);
+		if (!v->path || v->path_len < n || strncmp(v->path, r->path, n) != 0)
+			return false;
+	}
+	return true;
+}
+
+int uw_rules_match(const struct uw_rules *rules, const struct sockaddr *peer, socklen_t peer_len,
+		   const struct sockaddr *local, socklen_t local_len)
+{
+	struct view p, l;
+	view_of(&p, peer, peer_len);
+	view_of(&l, local, local_len);
+	for (uint32_t i = 0; i < rules->n && i < UW_RULES_MAX; i++)
+		if (rule_matches(&rules->r[i], &p, &l))
+			return (int)i;
+	return -1;
+}
