@@ -129,22 +129,18 @@ static int set_keepalive(struct uw_config *c, const char *value, const char *lab
 		return 0;
 	}
 	char buf[96], *parts[3] = {0};
-	snprintf(buf, sizeof buf, "%s", value);
-	int n = 0;
-	for (char *p = buf; n < 3; n++) {
-		parts[n] = p;
-		char *comma = strchr(p, ',');
-		if (!comma) {
-			n++;
-			break;
-		}
-		*comma = 0;
-		p = comma + 1;
-	}
-	if (n != 3 || strchr(parts[2], ',') || strlen(value) >= sizeof buf) {
+	int commas = 0;
+	for (const char *p = value; *p; p++)
+		commas += *p == ',';
+	if (commas != 2 || strlen(value) >= sizeof buf) {
 		fail(err, errlen, label, value, "expected IDLE,INTERVAL,COUNT such as 30s,5s,3; or off");
 		return -1;
 	}
+	strcpy(buf, value);
+	parts[0] = buf;
+	parts[1] = strchr(parts[0], ',') + 1;
+	parts[2] = strchr(parts[1], ',') + 1;
+	parts[1][-1] = parts[2][-1] = 0;
 	uint16_t secs[2];
 	for (int i = 0; i < 2; i++) {
 		uint64_t ms;

@@ -303,3 +303,31 @@ void uw_event_log(const struct uw_event *ev)
 	uw_log_line(line, o.b.len);
 	errno = saved;
 }
+
+/* A storm that ended leaves its count unsaid until the next event: say it at
+ * exit, when the process can afford to. */
+__attribute__((destructor)) static void say_suppressed(void)
+{
+	unsigned long dropped = atomic_exchange(&suppressed, 0);
+	if (!dropped || uw_cfg.log_off)
+		return;
+	char line[200];
+	struct uw_buf b;
+	uw_buf_init(&b, line, sizeof line - 1);
+	if (uw_cfg.log_json) {
+		uw_buf_str(&b, "{\"time\":\"");
+		uw_buf_utc_now(&b);
+		uw_buf_str(&b, "\",\"event\":\"suppressed\",\"pid\":");
+		uw_buf_u64(&b, (uint64_t)getpid());
+		uw_buf_str(&b, ",\"suppressed\":");
+		uw_buf_u64(&b, dropped);
+		uw_buf_str(&b, "}");
+	} else {
+		uw_buf_str(&b, "unwedge: log lines suppressed by UNWEDGE_LOG_RATE: pid=");
+		uw_buf_u64(&b, (uint64_t)getpid());
+		uw_buf_str(&b, " suppressed=");
+		uw_buf_u64(&b, dropped);
+	}
+	line[b.len++] = '\n';
+	uw_log_line(line, b.len);
+}

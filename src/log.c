@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -97,6 +98,23 @@ void uw_log_line(const char *line, size_t len)
 	if (fd >= 0) {
 		put(fd, line, len);
 		syscall(SYS_close, fd);
+	} else {
+		/* A symlink planted at the path (O_NOFOLLOW refuses it), a missing
+		 * directory: the event must not vanish. Say why once, then use stderr. */
+		static atomic_bool told;
+		if (!atomic_exchange(&told, true)) {
+			char note[UW_LOG_PATH_MAX + 160];
+			struct uw_buf b;
+			uw_buf_init(&b, note, sizeof note - 1);
+			uw_buf_str(&b, "unwedge: cannot open the log file UNWEDGE_LOG=");
+			uw_buf_printable(&b, uw_cfg.log_path, UW_LOG_PATH_MAX);
+			uw_buf_str(&b, " (");
+			const char *name = strerrorname_np(errno);
+			uw_buf_str(&b, name ? name : "error");
+			uw_buf_str(&b, "); logging to stderr instead\n");
+			put(2, note, b.len);
+		}
+		put(2, line, len);
 	}
 	errno = saved;
 }
