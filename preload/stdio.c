@@ -108,10 +108,13 @@ static inline int enter(FILE *fp, struct guard *g)
 	return enter_slow(fp, fd, g);
 }
 
-static void failed(FILE *fp, struct guard *g, const char *name)
+static void ended(FILE *fp, struct guard *g, const char *name, bool bad)
 {
-	if (uw_stdio_after_failure(g->fd, name, g->start))
+	if (bad && uw_stdio_after_failure(g->fd, name, g->start)) {
 		broken(fp);
+		return;
+	}
+	uw_stdio_timed(g->fd, name, g->start, bad);
 }
 
 /* fputs-like: int result, EOF (negative) on failure. */
@@ -123,8 +126,8 @@ static void failed(FILE *fp, struct guard *g, const char *name)
 		if (k == REFUSED)                                                                            \
 			return EOF;                                                                          \
 		int r = REAL(name, __VA_ARGS__);                                                             \
-		if (k == GO && r < 0)                                                                        \
-			failed(fp, &g, #name);                                                               \
+		if (k == GO)                                                                                 \
+			ended(fp, &g, #name, r < 0);                                                         \
 		return r;                                                                                    \
 	}
 
@@ -190,8 +193,8 @@ UW_EXPORT int __printf_chk(int flag, const char *f, ...)
 		if (k == REFUSED)                                                                            \
 			return 0;                                                                            \
 		size_t r = REAL(name, p, size, n, fp);                                                       \
-		if (k == GO && r < n && size > 0)                                                            \
-			failed(fp, &g, #name);                                                               \
+		if (k == GO)                                                                                 \
+			ended(fp, &g, #name, r<n && size> 0);                                                \
 		return r;                                                                                    \
 	}
 
@@ -210,8 +213,8 @@ WRAP_FWRITE(fwrite_unlocked)
 		if (k == REFUSED)                                                                            \
 			return EOF;                                                                          \
 		int r = REAL(name, fp);                                                                      \
-		if (k == GO && r == EOF)                                                                     \
-			failed(fp, &g, #name);                                                               \
+		if (k == GO)                                                                                 \
+			ended(fp, &g, #name, r == EOF);                                                      \
 		return r;                                                                                    \
 	}
 
@@ -229,8 +232,8 @@ UW_EXPORT int fclose(FILE *fp)
 	if (k == PASS)
 		return REAL(fclose, fp);
 	int flushed = k == REFUSED ? EOF : REAL(fflush, fp);
-	if (k == GO && flushed == EOF)
-		failed(fp, &g, "fclose");
+	if (k == GO)
+		ended(fp, &g, "fclose", flushed == EOF);
 	int saved = errno;
 	int r = REAL(fclose, fp);
 	if (flushed == EOF) {

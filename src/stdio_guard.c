@@ -5,6 +5,7 @@
 #include "backstop.h"
 #include "blocking_send.h"
 #include "clock.h"
+#include "event.h"
 #include "fdtable.h"
 #include "policy.h"
 #include "runtime.h"
@@ -59,4 +60,27 @@ bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns)
 	uw_timeout_fire(fd, e, call, 0, 0, (uint64_t)(uw_now_ns() - start_ns) / 1000000);
 	errno = ETIMEDOUT;
 	return true;
+}
+
+void uw_stdio_timed(int fd, const char *call, int64_t start_ns, bool failed)
+{
+	if (!uw_cfg.observe && !uw_cfg.warn_after_ms)
+		return;
+	int saved = errno;
+	uint64_t e = uw_fd_load(fd);
+	int64_t took_ms = (uw_now_ns() - start_ns) / 1000000;
+	uint32_t deadline = uw_policy_timeout_ms(fd, &e);
+	bool crossed = uw_cfg.observe && deadline && took_ms >= (int64_t)deadline;
+	if (crossed || (uw_cfg.warn_after_ms && took_ms >= (int64_t)uw_cfg.warn_after_ms)) {
+		struct uw_event ev = {.kind = crossed ? UW_EV_COMPLETED : UW_EV_SLOW,
+				      .fd = fd,
+				      .e = e,
+				      .call = call,
+				      .waited_ms = took_ms,
+				      .deadline_ms = deadline,
+				      .result = failed ? -1 : 0,
+				      .result_errno = saved};
+		uw_event_log(&ev);
+	}
+	errno = saved;
 }

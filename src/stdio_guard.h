@@ -25,4 +25,10 @@ int uw_stdio_before(int fd);
  * logged. */
 bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns);
 
+/* After a stdio call on a socket stream that began at start_ns: in observe
+ * mode, a call that took longer than the deadline is logged ("completed": the
+ * crossing itself cannot be seen inside glibc); with UNWEDGE_WARN_AFTER, a slow
+ * one. */
+void uw_stdio_timed(int fd, const char *call, int64_t start_ns, bool failed);
+
 #endif

@@ -116,3 +116,34 @@ def warn_quiet():
         peer = s.peer("tcp4", "drain")
         res, err = client(peer.addr, "write", env, ["--total", 8 << 20])
     check(res["bytes"] == 8 << 20 and err == "", "a healthy transfer was logged: %r" % err)
+
+
+def stdio_held(env, needle):
+    import os
+    from harness import BUILD
+    with Scratch() as s:
+        peer = s.peer("unix", "hold-then-drain")
+        c = spawn([os.path.join(BUILD, "tests", "wstdio-fortify"), peer.addr, "fwrite", "--total", str(TOTAL)], env=env)
+        time.sleep(2.5)
+        check(c.poll() is None, "the stdio write did not block")
+        peer.resume()
+        out, err, rc = finish(c, 20)
+        res = json_line(out or "", '"calls"')
+        got, _, _ = peer.result(timeout=10)
+    check(res is not None and not res["failed"] and res["moved"] == TOTAL, "%s %r" % (res, err))
+    check(got and got["read"] == TOTAL, "peer: %s" % got)  # wstdio writes no pattern
+    m = re.search(needle + r": .* call=fwrite .*blocked=([0-9.]+)s .*result=ok", err)
+    check(m and float(m.group(1)) >= 2.0, "want %r for fwrite: %r" % (needle, err))
+
+
+@test("observe/stdio")
+def observe_stdio():
+    # No backstop in observe mode: the call blocks as without unwedge, and its
+    # time is reported when it returns.
+    stdio_held(preload_env(UNWEDGE_MODE="observe", UNWEDGE_TIMEOUT="%dms" % T_MS),
+               r"write that blocked past its deadline returned \(observe mode\)")
+
+
+@test("warn-after/stdio")
+def warn_stdio():
+    stdio_held(preload_env(UNWEDGE_TIMEOUT="10s", UNWEDGE_WARN_AFTER="500ms"), "slow write")
