@@ -107,3 +107,18 @@ def check_command():
         p.wait(timeout=10)
     r = launch(["check", "/no/such/program"])
     check(r.returncode == 2 and r.stderr.count("\n") == 1 and "/no/such/program" in r.stderr, "missing: %r" % r.stderr)
+
+
+@test("launcher/operator-flags", production_only=True)
+def operator_flags():
+    p = launch(["--mode", "observe", "--warn-after=2s", "--log-format", "json", "--log-rate", "5/m", "--rules",
+                "port:5432 = off", "--only-cmds", "hello", "--keepalive", "30s,5s,3", "--", HELLO])
+    check(p.returncode == 0, "rc %d: %s" % (p.returncode, p.stderr))
+    for line in ("UNWEDGE_MODE=observe", "UNWEDGE_WARN_AFTER=2s", "UNWEDGE_LOG_FORMAT=json", "UNWEDGE_LOG_RATE=5/m",
+                 "UNWEDGE_RULES=port:5432 = off", "UNWEDGE_ONLY_CMDS=hello", "UNWEDGE_KEEPALIVE=30s,5s,3"):
+        check(line in p.stdout.splitlines(), "missing %r in %r" % (line, p.stdout))
+    for args, want in ((["--rules", "port:x = off", HELLO], "--rules='port:x = off' is invalid: rule 1"),
+                       (["--keepalive", "30s", HELLO], "--keepalive='30s' is invalid"),
+                       (["--mode", "watch", HELLO], "--mode='watch' is invalid")):
+        p = launch(args)
+        check(p.returncode == 2 and want in p.stderr, "%s: rc %d %r" % (args, p.returncode, p.stderr))
