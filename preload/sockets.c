@@ -48,9 +48,12 @@ static int accepted(int fd, int flags)
 		return fd;
 	int saved = errno;
 	uw_fd_replace(fd, 0);
-	/* A non-blocking server runs its own timers: classify it at its first write. */
+	/* A non-blocking server runs its own timers: classify it at its first
+	 * write, unless it asked for keepalive, which an idle connection needs. */
 	if (!(flags & SOCK_NONBLOCK))
 		connected(fd, 1);
+	else if (uw_cfg.keep_cnt)
+		connected(fd, 0);
 	errno = saved;
 	return fd;
 }
