@@ -47,7 +47,7 @@ def main():
         c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     c.connect(srv.getsockname())
     peer, _ = srv.accept()
-    result = {"client": opts(c)}
+    result = {"client": opts(c), "accepted": opts(peer)}
     if limit > 0:
         subprocess.run(["nft", "add", "table", "inet", "uwtest"], check=True)
         subprocess.run(["nft", "add", "chain", "inet", "uwtest", "in",

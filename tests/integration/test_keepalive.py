@@ -39,6 +39,8 @@ def dead_peer():
     res, err = run(preload_env(UNWEDGE_KEEPALIVE="1s,1s,2", UNWEDGE_TCP_USER_TIMEOUT="off"), 9)
     c = res["client"]
     check((c["keepalive"], c["idle"], c["intvl"], c["cnt"], c["uto"]) == (1, 1, 1, 2, 0), "options: %s" % c)
+    a = res["accepted"]
+    check((a["keepalive"], a["idle"], a["intvl"], a["cnt"]) == (1, 1, 1, 2), "accepted socket: %s" % a)
     check(res["recv"] == "ETIMEDOUT", "recv ended with %s, want ETIMEDOUT" % res)
     # Probes at 1 s and 2 s go unanswered; the kernel gives up at 3 s.
     check(2800 <= res["recv_ms"] <= 4000, "dropped after %d ms, want about 3000" % res["recv_ms"])
