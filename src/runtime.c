@@ -84,7 +84,8 @@ void uw_runtime_init(char **envp)
 			return;
 		}
 	}
-	if (!uw_config_cmd_in_scope(&c, program_invocation_short_name, exe_name())) {
+	if ((c.only_cmds[0] || c.skip_cmds[0]) &&
+	    !uw_config_cmd_in_scope(&c, program_invocation_short_name, exe_name())) {
 		/* Scoped out by name: the environment passes on to children, which
 		 * decide for themselves. Silent: this is the configuration working. */
 		return;
