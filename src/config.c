@@ -163,6 +163,59 @@ int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name)
 	return 0;
 }
 
+static void show_duration(uint32_t ms, char *buf, size_t len)
+{
+	if (ms == 0)
+		snprintf(buf, len, "off");
+	else
+		uw_duration_format(ms, buf, len);
+}
+
+/* No default case: -Wswitch names every option added without a way to show it. */
+void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_t len)
+{
+	const char *word = "";
+	switch (opt) {
+	case UW_OPT_TIMEOUT:
+		show_duration(c->timeout_ms, buf, len);
+		return;
+	case UW_OPT_TCP_USER_TIMEOUT:
+		show_duration(c->uto_ms, buf, len);
+		return;
+	case UW_OPT_TCP_USER_TIMEOUT_SCOPE:
+		word = c->uto_all_sockets ? "all" : "blocking";
+		break;
+	case UW_OPT_DEADLINE:
+		word = c->deadline_total ? "total" : "idle";
+		break;
+	case UW_OPT_ON_TIMEOUT:
+		word = c->shutdown_on_timeout ? "shutdown" : "error";
+		break;
+	case UW_OPT_LOG:
+		word = c->log_off ? "off" : c->log_path[0] ? c->log_path : "stderr";
+		break;
+	case UW_OPT_COUNT:
+		break;
+	}
+	snprintf(buf, len, "%s", word);
+}
+
+const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt)
+{
+	switch (opt) {
+	case UW_OPT_TCP_USER_TIMEOUT:
+		return c->uto_explicit ? NULL : "UNWEDGE_TIMEOUT, the write deadline";
+	case UW_OPT_TIMEOUT:
+	case UW_OPT_TCP_USER_TIMEOUT_SCOPE:
+	case UW_OPT_DEADLINE:
+	case UW_OPT_ON_TIMEOUT:
+	case UW_OPT_LOG:
+	case UW_OPT_COUNT:
+		break;
+	}
+	return NULL;
+}
+
 static size_t name_len(const char *s)
 {
 	const char *eq = strchr(s, '=');

@@ -53,6 +53,14 @@ void uw_config_finish(struct uw_config *c);
  * first invalid value: returns -1 with its message in err. */
 int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name), char *err, size_t errlen);
 
+/* Writes an option's effective value (after uw_config_finish) as the user would
+ * write it: uw_config_set of that text gives the same effect. */
+void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_t len);
+
+/* When the option was not given: what its value follows ("UNWEDGE_TIMEOUT, the
+ * write deadline"), or NULL when it is a plain default. */
+const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt);
+
 /* Finds the option for an environment variable name ("UNWEDGE_X=..." allowed), or -1. */
 int uw_config_find_env(const char *name_or_assignment);
 
