@@ -4,7 +4,8 @@
  * --cgroup it first moves itself into a new cgroup whose TCP sockets get a
  * TCP_USER_TIMEOUT from a BPF program (tools/cgroup/): the layer that also
  * reaches Go and static programs. `unwedge cgroup ...` manages that program on
- * existing cgroups. */
+ * existing cgroups; `unwedge check` (tools/check/) says whether the preload can
+ * reach a program; `unwedge config` shows and validates the UNWEDGE_* settings. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>

@@ -131,6 +131,11 @@ static int check_pid(const char *arg, bool json)
 		uw_report_add(r, "preload", false,
 			      "libunwedge.so is not loaded (a preload only enters a program when it starts)");
 	bool active = process_settings(r, p, preloaded);
+	/* A program replaced on disk since it started (an upgrade): restart the new one. */
+	char cmd[PATH_MAX];
+	size_t len = strlen(p->exe);
+	snprintf(cmd, sizeof cmd, "%.*s",
+		 (int)(len > 10 && !strcmp(p->exe + len - 10, " (deleted)") ? len - 10 : len), p->exe);
 	if (r->blockers) {
 		blocker_keys(r, keys, sizeof keys);
 		int n = snprintf(verdict, sizeof verdict, "the preload cannot protect it (%s); ", keys);
@@ -145,7 +150,7 @@ static int check_pid(const char *arg, bool json)
 				 "the cgroup layer can bound its TCP sockets: restart it with unwedge "
 				 "--cgroup "
 				 "--tcp-user-timeout 30s -- %s (%s)",
-				 p->exe, CGROUP_NEEDS);
+				 cmd, CGROUP_NEEDS);
 		rc = 1;
 	} else {
 		if (!p->maps_read)
@@ -164,7 +169,7 @@ static int check_pid(const char *arg, bool json)
 				 "protectable, but not protected now: restart it under unwedge: unwedge "
 				 "--timeout "
 				 "%s -- %s",
-				 uw_options[UW_OPT_TIMEOUT].fallback, p->exe);
+				 uw_options[UW_OPT_TIMEOUT].fallback, cmd);
 		rc = 0;
 	}
 	uw_report_print(stdout, r, arg, rc == 0, verdict, json);
