@@ -9,7 +9,7 @@
 int uw_binary_unreachable(const char *path, char *why, size_t whylen)
 {
 	struct uw_report *r = calloc(1, sizeof *r);
-	struct uw_check_opts o = {NULL, true, false, true};
+	struct uw_check_opts o = {.modes_block = true, .quick = true};
 	char err[512];
 	int found = UW_REACHABLE;
 	if (!r)

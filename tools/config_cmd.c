@@ -37,7 +37,8 @@ static void quoted(const char *v, char *out, size_t len)
 
 static int usage(void)
 {
-	printf("usage: unwedge config\n\n"
+	printf("usage: unwedge config\n"
+	       "\n"
 	       "Prints the settings a program started from this environment gets from the UNWEDGE_*\n"
 	       "variables, one per line: NAME=VALUE and where the value comes from (env, default,\n"
 	       "or derived from another setting), then the state. Exit 2, with one line on stderr\n"

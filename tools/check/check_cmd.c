@@ -19,6 +19,19 @@ static int usage(void)
 	return 2;
 }
 
+static int help(void)
+{
+	printf("usage: unwedge check [--json] COMMAND|PATH|PID\n"
+	       "\n"
+	       "Says whether the preload can protect that program (exit 0), or why not\n"
+	       "and what can (exit 1): static, Go, musl, set-user-ID or file capabilities,\n"
+	       "another architecture. Also the TLS libraries it links and, for a running\n"
+	       "process, whether libunwedge.so is loaded and its UNWEDGE_* settings.\n"
+	       "Exit 2: no such program or process. A bare number is a PID: write ./123\n"
+	       "for a file of that name.\n");
+	return 0;
+}
+
 /* "go, static": the keys of the blocking findings. */
 static void blocker_keys(const struct uw_report *r, char *out, size_t len)
 {
@@ -103,7 +116,7 @@ static int check_pid(const char *arg, bool json)
 		goto out;
 	}
 	uw_report_add(r, "process", false, "%d runs %s", p->pid, p->exe);
-	struct uw_check_opts o = {uw_proc_getenv(p, "LD_LIBRARY_PATH"), false, false, false};
+	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH")};
 	if (uw_check_program(r, p->exe_link, p->exe, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -114,8 +127,7 @@ static int check_pid(const char *arg, bool json)
 			r, "secure", !preloaded,
 			"the process runs in secure-execution mode (AT_SECURE: set-user-ID, set-group-ID or "
 			"file capabilities): the loader preloads only set-user-ID libraries from its "
-			"standard "
-			"directories, and unwedge there ignores UNWEDGE_* and applies the defaults");
+			"standard directories, and unwedge there ignores UNWEDGE_* and applies the defaults");
 	for (int i = 0; i < p->n_tls; i++)
 		uw_report_add(r, "tls", false, "%s is loaded (%s): %s", p->tls[i],
 			      uw_tls_lib_of(p->tls[i])->name, uw_tls_coverage(uw_tls_lib_of(p->tls[i])));
@@ -142,14 +154,12 @@ static int check_pid(const char *arg, bool json)
 		if (p->cgroup[0] && strcmp(p->cgroup, "/") != 0)
 			snprintf(verdict + n, sizeof verdict - (size_t)n,
 				 "the cgroup layer can bound the TCP sockets it opens from now on: unwedge "
-				 "cgroup "
-				 "attach --path %s --tcp-user-timeout 30s (%s)",
+				 "cgroup attach --path %s --tcp-user-timeout 30s (%s)",
 				 p->cgroup, CGROUP_NEEDS);
 		else
 			snprintf(verdict + n, sizeof verdict - (size_t)n,
 				 "the cgroup layer can bound its TCP sockets: restart it with unwedge "
-				 "--cgroup "
-				 "--tcp-user-timeout 30s -- %s (%s)",
+				 "--cgroup --tcp-user-timeout 30s -- %s (%s)",
 				 cmd, CGROUP_NEEDS);
 		rc = 1;
 	} else {
@@ -162,13 +172,11 @@ static int check_pid(const char *arg, bool json)
 		else if (preloaded)
 			snprintf(verdict, sizeof verdict,
 				 "protectable, but not protected now: libunwedge.so is loaded but its "
-				 "settings turn "
-				 "it off (see config above); fix them and restart it");
+				 "settings turn it off (see config above); fix them and restart it");
 		else
 			snprintf(verdict, sizeof verdict,
 				 "protectable, but not protected now: restart it under unwedge: unwedge "
-				 "--timeout "
-				 "%s -- %s",
+				 "--timeout %s -- %s",
 				 uw_options[UW_OPT_TIMEOUT].fallback, cmd);
 		rc = 0;
 	}
@@ -194,7 +202,8 @@ static int check_file(const char *arg, bool json)
 			arg);
 		goto out;
 	}
-	struct uw_check_opts o = {getenv("LD_LIBRARY_PATH"), true, true, false};
+	struct uw_check_opts o = {
+		.ld_library_path = getenv("LD_LIBRARY_PATH"), .modes_block = true, .tls_from_deps = true};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -209,8 +218,7 @@ static int check_file(const char *arg, bool json)
 		blocker_keys(r, keys, sizeof keys);
 		snprintf(verdict, sizeof verdict,
 			 "the preload cannot protect it (%s); the cgroup layer can bound its TCP sockets: "
-			 "unwedge "
-			 "--cgroup --tcp-user-timeout 30s -- %s (%s)",
+			 "unwedge --cgroup --tcp-user-timeout 30s -- %s (%s)",
 			 keys, arg, CGROUP_NEEDS);
 		rc = 1;
 	} else {
@@ -232,16 +240,7 @@ int uw_check_command(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: unwedge check [--json] COMMAND|PATH|PID\n\n"
-			       "Says whether the preload can protect that program (exit 0), or why not and "
-			       "what\n"
-			       "can (exit 1): static, Go, musl, set-user-ID or file capabilities, another\n"
-			       "architecture. Also the TLS libraries it links and, for a running process, "
-			       "whether\n"
-			       "libunwedge.so is loaded and its UNWEDGE_* settings. Exit 2: no such program "
-			       "or\n"
-			       "process. A bare number is a PID: write ./123 for a file of that name.\n");
-			return 0;
+			return help();
 		} else if (argv[i][0] == '-' || !argv[i][0] || what) {
 			return usage();
 		} else {

@@ -25,7 +25,7 @@ static const unsigned char *find_header(const struct uw_elf *e)
 	return NULL;
 }
 
-/* One varint-prefixed string at *p: copies up to outlen-1 bytes, advances *p. */
+/* One varint-length-prefixed string at *p: its bytes in *s and *len; advances *p past it. */
 static int take_string(const unsigned char **p, const unsigned char *end, const unsigned char **s,
 		       size_t *len)
 {

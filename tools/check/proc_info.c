@@ -130,8 +130,7 @@ int uw_proc_read(struct uw_proc *p, const char *pid, char *err, size_t errlen)
 		if (errno == EACCES || errno == EPERM)
 			snprintf(err, errlen,
 				 "process %s (uid %u) cannot be inspected by this user: %s (run the check as "
-				 "its "
-				 "user, or as root with CAP_SYS_PTRACE)",
+				 "its user, or as root with CAP_SYS_PTRACE)",
 				 pid, (unsigned)st.st_uid, strerror(errno));
 		else
 			snprintf(err, errlen,

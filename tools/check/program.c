@@ -72,19 +72,16 @@ static void file_modes(struct uw_report *r, const char *path, bool block)
 
 static void go_finding(struct uw_report *r, const struct uw_go_info *g)
 {
-	char what[700];
-	if (!g->decoded)
-		snprintf(what, sizeof what, "build information older than Go 1.18, not decoded");
-	else
-		snprintf(what, sizeof what, "%s; module %s%s%s%s", g->version,
-			 g->module[0] ? g->module
-			 : g->path[0] ? g->path
-				      : "unknown",
-			 g->path[0] && strcmp(g->path, g->module) ? "; main package " : "",
-			 g->path[0] && strcmp(g->path, g->module) ? g->path : "",
+	char what[700] = "build information older than Go 1.18, not decoded";
+	if (g->decoded) {
+		const char *module = g->module[0] ? g->module : g->path[0] ? g->path : "unknown";
+		bool other_main = g->path[0] && strcmp(g->path, module) != 0;
+		snprintf(what, sizeof what, "%s; module %s%s%s%s", g->version, module,
+			 other_main ? "; main package " : "", other_main ? g->path : "",
 			 g->cgo == 1   ? "; cgo enabled"
 			 : g->cgo == 0 ? "; cgo disabled"
 				       : "");
+	}
 	uw_report_add(r, "go", true,
 		      "a Go program (%s): Go makes its system calls itself, not through libc, even with cgo, "
 		      "so no preload sees its writes",
@@ -137,8 +134,7 @@ static void dependencies(struct uw_report *r, const struct uw_elf *e, const char
 	if (o->tls_from_deps && !tls)
 		uw_report_add(r, "tls", false,
 			      "no TLS library among its dependencies (one loaded later with dlopen, as "
-			      "Python's ssl "
-			      "module does, shows in a check of the running process's PID)");
+			      "Python's ssl module does, shows in a check of the running process's PID)");
 	free(d);
 }
 
@@ -253,10 +249,9 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 	const char *ib = e.interp ? (strrchr(e.interp, '/') ? strrchr(e.interp, '/') + 1 : e.interp) : NULL;
 	bool glibc = false;
 	if (!e.interp)
-		uw_report_add(
-			r, "static", true,
-			"statically linked (no program interpreter): the dynamic loader never runs in it, "
-			"so nothing can be preloaded");
+		uw_report_add(r, "static", true,
+			      "statically linked (no program interpreter): the dynamic loader never runs in "
+			      "it, so nothing can be preloaded");
 	else if (strncmp(ib, "ld-musl-", 8) == 0)
 		uw_report_add(
 			r, "musl", true,
@@ -267,11 +262,10 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 		glibc = true;
 		uw_report_add(r, "linking", false, "dynamic, glibc (interpreter %s)", e.interp);
 	} else
-		uw_report_add(
-			r, "loader", true,
-			"interpreter %s is not glibc's dynamic loader: libunwedge.so is built against glibc "
-			"and may stop it from starting",
-			e.interp);
+		uw_report_add(r, "loader", true,
+			      "interpreter %s is not glibc's dynamic loader: libunwedge.so is built against "
+			      "glibc and may stop it from starting",
+			      e.interp);
 	file_modes(r, open_path, o->modes_block);
 	/* Other C libraries find their libraries their own way. */
 	if (!o->quick && glibc && !g.is_go)

@@ -21,8 +21,7 @@ const char *uw_tls_coverage(const struct uw_tls_lib *t)
 {
 	if (t->wrapped)
 		return "covered: SSL_write, SSL_write_ex and SSL_shutdown are wrapped (one deadline per "
-		       "call, "
-		       "ETIMEDOUT as SSL_ERROR_SYSCALL, the server name in the log)";
+		       "call, ETIMEDOUT as SSL_ERROR_SYSCALL, the server name in the log)";
 	return "covered at the socket only: its bytes go out through libc's write/send/sendmsg, which the "
 	       "preload bounds; no deadline per TLS call, no server name in the log";
 }
