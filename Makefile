@@ -73,10 +73,14 @@ $(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/con
 	@echo "  CC      $<"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
 
-$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) $(CG_OBJ) src/config.h VERSION
+# The launcher's commands: `check` (tools/check/: reading ELF files and /proc) and `config`.
+TOOL_SRC := tools/unwedge.c tools/binary_check.c tools/config_cmd.c $(wildcard tools/check/*.c)
+TOOL_HDR := tools/binary_check.h tools/config_cmd.h $(wildcard tools/check/*.h)
+
+$(BUILD)/unwedge: $(TOOL_SRC) $(TOOL_HDR) $(CONFIG_OBJ) $(CG_OBJ) src/config.h src/duration.h VERSION
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -Wl,-z,noexecstack -o $@ tools/unwedge.c \
-		tools/binary_check.c $(CONFIG_OBJ) $(CG_OBJ)
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -Wl,-z,noexecstack -o $@ $(TOOL_SRC) \
+		$(CONFIG_OBJ) $(CG_OBJ)
 
 # The incident test's Go program: standard library only, never the network.
 $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
@@ -178,7 +182,7 @@ sanitized:
 	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so
 
-FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c src/config.h src/duration.h src/rules.h
 	@mkdir -p $(dir $@)

@@ -353,6 +353,129 @@ int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name)
 	return 0;
 }
 
+bool uw_config_equal(const struct uw_config *a, const struct uw_config *b)
+{
+	if (a->rules.n != b->rules.n)
+		return false;
+	for (uint32_t i = 0; i < a->rules.n && i < UW_RULES_MAX; i++) {
+		const struct uw_rule *x = &a->rules.r[i], *y = &b->rules.r[i];
+		if (x->families != y->families || x->net_af != y->net_af || x->net_bits != y->net_bits ||
+		    memcmp(x->net, y->net, sizeof x->net) != 0 || x->port != y->port ||
+		    x->lport != y->lport || strcmp(x->path, y->path) != 0 || x->off != y->off ||
+		    x->timeout_ms != y->timeout_ms)
+			return false;
+	}
+	return a->timeout_ms == b->timeout_ms && a->uto_ms == b->uto_ms &&
+	       a->uto_all_sockets == b->uto_all_sockets && a->deadline_total == b->deadline_total &&
+	       a->shutdown_on_timeout == b->shutdown_on_timeout && a->log_off == b->log_off &&
+	       a->log_syslog == b->log_syslog && a->log_json == b->log_json &&
+	       strcmp(a->log_path, b->log_path) == 0 && a->log_rate == b->log_rate &&
+	       (a->log_rate == 0 || a->log_rate_ms == b->log_rate_ms) && a->observe == b->observe &&
+	       a->warn_after_ms == b->warn_after_ms && a->keep_cnt == b->keep_cnt &&
+	       (a->keep_cnt == 0 ||
+		(a->keep_idle_s == b->keep_idle_s && a->keep_intvl_s == b->keep_intvl_s)) &&
+	       strcmp(a->only_cmds, b->only_cmds) == 0 && strcmp(a->skip_cmds, b->skip_cmds) == 0 &&
+	       a->guard == b->guard;
+}
+
+static void show_duration(uint32_t ms, char *buf, size_t len)
+{
+	if (ms == 0)
+		snprintf(buf, len, "off");
+	else
+		uw_duration_format(ms, buf, len);
+}
+
+/* No default case: -Wswitch names every option added without a way to show it. */
+void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_t len)
+{
+	const char *word = "";
+	switch (opt) {
+	case UW_OPT_TIMEOUT:
+		show_duration(c->timeout_ms, buf, len);
+		return;
+	case UW_OPT_TCP_USER_TIMEOUT:
+		show_duration(c->uto_ms, buf, len);
+		return;
+	case UW_OPT_TCP_USER_TIMEOUT_SCOPE:
+		word = c->uto_all_sockets ? "all" : "blocking";
+		break;
+	case UW_OPT_DEADLINE:
+		word = c->deadline_total ? "total" : "idle";
+		break;
+	case UW_OPT_ON_TIMEOUT:
+		word = c->shutdown_on_timeout ? "shutdown" : "error";
+		break;
+	case UW_OPT_LOG:
+		word = c->log_off	? "off"
+		       : c->log_syslog	? "syslog"
+		       : c->log_path[0] ? c->log_path
+					: "stderr";
+		break;
+	case UW_OPT_MODE:
+		word = c->observe ? "observe" : "enforce";
+		break;
+	case UW_OPT_WARN_AFTER:
+		show_duration(c->warn_after_ms, buf, len);
+		return;
+	case UW_OPT_LOG_FORMAT:
+		word = c->log_json ? "json" : "text";
+		break;
+	case UW_OPT_LOG_RATE:
+		if (c->log_rate == 0)
+			snprintf(buf, len, "off");
+		else
+			snprintf(buf, len, "%u/%s", c->log_rate, c->log_rate_ms == 1000 ? "s" : "m");
+		return;
+	case UW_OPT_RULES:
+		uw_rules_format(&c->rules, buf, len);
+		return;
+	case UW_OPT_ONLY_CMDS:
+		word = c->only_cmds; /* empty: any program */
+		break;
+	case UW_OPT_SKIP_CMDS:
+		word = c->skip_cmds;
+		break;
+	case UW_OPT_KEEPALIVE:
+		if (c->keep_cnt == 0)
+			snprintf(buf, len, "off");
+		else
+			snprintf(buf, len, "%us,%us,%u", c->keep_idle_s, c->keep_intvl_s, c->keep_cnt);
+		return;
+	case UW_OPT_COUNT:
+		break;
+	}
+	snprintf(buf, len, "%s", word);
+}
+
+const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt)
+{
+	switch (opt) {
+	case UW_OPT_TCP_USER_TIMEOUT:
+		if (c->uto_explicit)
+			return NULL;
+		if (c->keep_cnt && c->uto_ms > c->timeout_ms)
+			return "UNWEDGE_KEEPALIVE: IDLE + INTERVAL x COUNT, longer than the write deadline";
+		return "UNWEDGE_TIMEOUT, the write deadline";
+	case UW_OPT_MODE:
+	case UW_OPT_WARN_AFTER:
+	case UW_OPT_LOG_FORMAT:
+	case UW_OPT_LOG_RATE:
+	case UW_OPT_RULES:
+	case UW_OPT_ONLY_CMDS:
+	case UW_OPT_SKIP_CMDS:
+	case UW_OPT_KEEPALIVE:
+	case UW_OPT_TIMEOUT:
+	case UW_OPT_TCP_USER_TIMEOUT_SCOPE:
+	case UW_OPT_DEADLINE:
+	case UW_OPT_ON_TIMEOUT:
+	case UW_OPT_LOG:
+	case UW_OPT_COUNT:
+		break;
+	}
+	return NULL;
+}
+
 static size_t name_len(const char *s)
 {
 	const char *eq = strchr(s, '=');

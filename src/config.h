@@ -91,6 +91,20 @@ bool uw_config_cmd_in_scope(const struct uw_config *c, const char *argv0_base, c
  * first invalid value: returns -1 with its message in err. */
 int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name), char *err, size_t errlen);
 
+/* Writes an option's effective value (after uw_config_finish) as the user would
+ * write it: uw_config_set of that text gives the same effect. */
+/* Room for any option shown (UNWEDGE_RULES is the longest). */
+#define UW_CONFIG_SHOW_MAX 4096
+
+/* Do a and b configure the same behaviour? */
+bool uw_config_equal(const struct uw_config *a, const struct uw_config *b);
+
+void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_t len);
+
+/* When the option was not given: what its value follows ("UNWEDGE_TIMEOUT, the
+ * write deadline"), or NULL when it is a plain default. */
+const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt);
+
 /* Finds the option for an environment variable name ("UNWEDGE_X=..." allowed), or -1. */
 int uw_config_find_env(const char *name_or_assignment);
 

@@ -1,6 +1,7 @@
 #include "duration.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 static int is_digit(char c)
 {
@@ -94,4 +95,23 @@ enum uw_duration_result uw_duration_parse(const char *s, uint64_t *ms, const cha
 	}
 	*why = "unknown unit (use ms, s, m or h)";
 	return UW_DURATION_BAD;
+}
+
+void uw_duration_format(uint64_t ms, char *buf, size_t len)
+{
+	unsigned long long v = (unsigned long long)ms;
+	if (v % 3600000 == 0)
+		snprintf(buf, len, "%lluh", v / 3600000);
+	else if (v % 60000 == 0)
+		snprintf(buf, len, "%llum", v / 60000);
+	else if (v % 1000 == 0)
+		snprintf(buf, len, "%llus", v / 1000);
+	else if (v < 1000)
+		snprintf(buf, len, "%llums", v);
+	else {
+		unsigned frac = (unsigned)(v % 1000), digits = 3;
+		for (; frac % 10 == 0; frac /= 10)
+			digits--;
+		snprintf(buf, len, "%llu.%0*us", v / 1000, (int)digits, frac);
+	}
 }

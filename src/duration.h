@@ -2,6 +2,7 @@
 #ifndef UW_DURATION_H
 #define UW_DURATION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum uw_duration_result {
@@ -17,5 +18,9 @@ enum uw_duration_result {
  * (a static string). A unit is mandatory: a bare "30" is ambiguous between the
  * seconds of this tool and the milliseconds of TCP_USER_TIMEOUT. */
 enum uw_duration_result uw_duration_parse(const char *s, uint64_t *ms, const char **why);
+
+/* Writes ms (> 0) the way an operator would: "2h", "5m", "30s", "1.5s", "250ms".
+ * uw_duration_parse gives ms back. */
+void uw_duration_format(uint64_t ms, char *buf, size_t len);
 
 #endif

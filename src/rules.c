@@ -310,3 +310,69 @@ int uw_rules_match(const struct uw_rules *rules, const struct sockaddr *peer, so
 			return (int)i;
 	return -1;
 }
+
+static void add(char *buf, size_t len, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+	if (*o + n + 1 > len)
+		n = *o + 1 < len ? len - *o - 1 : 0;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	buf[*o] = 0;
+}
+
+void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len)
+{
+	size_t o = 0;
+	if (len == 0)
+		return;
+	buf[0] = 0;
+	for (uint32_t i = 0; i < rules->n && i < UW_RULES_MAX; i++) {
+		const struct uw_rule *r = &rules->r[i];
+		char part[200];
+		if (i)
+			add(buf, len, &o, "; ");
+		size_t start = o;
+		unsigned f = r->families;
+		if ((f & (UW_RULE_TCP4 | UW_RULE_TCP6)) == (UW_RULE_TCP4 | UW_RULE_TCP6))
+			add(buf, len, &o, "tcp ");
+		else if (f & UW_RULE_TCP4)
+			add(buf, len, &o, "tcp4 ");
+		else if (f & UW_RULE_TCP6)
+			add(buf, len, &o, "tcp6 ");
+		if (f & UW_RULE_UNIX)
+			add(buf, len, &o, "unix ");
+		if (r->net_af) {
+			char a[INET6_ADDRSTRLEN];
+			inet_ntop(r->net_af, r->net, a, sizeof a);
+			snprintf(part, sizeof part, "net:%s/%u ", a, r->net_bits);
+			add(buf, len, &o, part);
+		}
+		if (r->port >= 0) {
+			snprintf(part, sizeof part, "port:%d ", r->port);
+			add(buf, len, &o, part);
+		}
+		if (r->lport >= 0) {
+			snprintf(part, sizeof part, "lport:%d ", r->lport);
+			add(buf, len, &o, part);
+		}
+		if (r->path[0]) {
+			add(buf, len, &o, "path:");
+			add(buf, len, &o, r->path);
+			add(buf, len, &o, " ");
+		}
+		if (o == start)
+			add(buf, len, &o, "* ");
+		add(buf, len, &o, "= ");
+		if (r->off) {
+			add(buf, len, &o, "off");
+		} else {
+			uint32_t ms = r->timeout_ms;
+			if (ms % 1000 == 0)
+				snprintf(part, sizeof part, "%us", ms / 1000);
+			else
+				snprintf(part, sizeof part, "%ums", ms);
+			add(buf, len, &o, part);
+		}
+	}
+}

@@ -38,6 +38,10 @@ struct uw_rules {
 /* Parses the whole value; on error returns -1 and a reason naming the rule. */
 int uw_rules_parse(struct uw_rules *rules, const char *value, char *why, size_t whylen);
 
+/* Writes the rules back in the syntax uw_rules_parse reads (empty when there
+ * are none). */
+void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len);
+
 /* The index of the first rule matching a socket with this peer and local
  * address (either may be NULL when unknown), or -1. IPv4-mapped IPv6
  * addresses match IPv4 rules. path: matches the peer's unix path, or the local

@@ -4,7 +4,8 @@
  * --cgroup it first moves itself into a new cgroup whose TCP sockets get a
  * TCP_USER_TIMEOUT from a BPF program (tools/cgroup/): the layer that also
  * reaches Go and static programs. `unwedge cgroup ...` manages that program on
- * existing cgroups. */
+ * existing cgroups; `unwedge check` (tools/check/) says whether the preload can
+ * reach a program; `unwedge config` shows and validates the UNWEDGE_* settings. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -15,6 +16,9 @@
 
 #include "../src/config.h"
 #include "binary_check.h"
+#include "check/check_cmd.h"
+#include "check/program.h"
+#include "config_cmd.h"
 #include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
@@ -42,7 +46,12 @@ static void usage(FILE *f)
 		"with --cgroup: do not run COMMAND if the layer cannot be set up (default: warn and run)");
 	fprintf(f, "  %-27s %s\n", "unwedge cgroup --help",
 		"attach, detach and inspect the program on any cgroup");
-	fprintf(f, "  %-27s %s\n", "-h, --help", "show this help");
+	fprintf(f, "\ncommands:\n");
+	fprintf(f, "  %-27s %s\n", "unwedge check CMD|PATH|PID",
+		"can the preload protect that program? if not, what can (exit 0 yes, 1 no)");
+	fprintf(f, "  %-27s %s\n", "unwedge config",
+		"the settings the UNWEDGE_* variables here give; exit 2 if one is invalid");
+	fprintf(f, "\n  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
 		   "Go and statically linked programs cannot be reached by any preload; --cgroup covers\n"
@@ -112,67 +121,6 @@ static int add_preload(const char *lib)
 	return setenv("LD_PRELOAD", lib, 1);
 }
 
-/* Finds cmd the way execvp will, for the reachability warning. */
-static int resolve(const char *cmd, char *out, size_t outlen)
-{
-	if (strchr(cmd, '/'))
-		return snprintf(out, outlen, "%s", cmd) < (int)outlen ? 0 : -1;
-	const char *path = getenv("PATH");
-	char buf[8192];
-	snprintf(buf, sizeof buf, "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(out, outlen, "%s/%s", *d ? d : ".", cmd);
-		if (access(out, X_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-/* `unwedge check CMD|PATH|PID`: can the preload reach that program, and what
- * to do where it cannot. Exit 0: the preload can protect it; 1: it cannot (the
- * message says what can); 2: bad input. */
-static int check_command(int argc, char **argv)
-{
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: unwedge check COMMAND|PATH|PID\n");
-		return 2;
-	}
-	const char *what = argv[1];
-	char path[PATH_MAX], why[PATH_MAX + 200];
-	bool preloaded = false;
-	if (strspn(what, "0123456789") == strlen(what)) {
-		char link[64];
-		snprintf(link, sizeof link, "/proc/%s/exe", what);
-		ssize_t n = readlink(link, path, sizeof path - 1);
-		if (n <= 0) {
-			fprintf(stderr, "unwedge: check: no process %s that this user can inspect\n", what);
-			return 2;
-		}
-		path[n] = 0;
-		snprintf(link, sizeof link, "/proc/%s/maps", what);
-		FILE *maps = fopen(link, "r");
-		char line[PATH_MAX + 128];
-		while (maps && fgets(line, sizeof line, maps))
-			preloaded |= strstr(line, "/" PRELOAD_NAME "\n") != NULL;
-		if (maps)
-			fclose(maps);
-	} else if (resolve(what, path, sizeof path) != 0 || access(path, R_OK) != 0) {
-		fprintf(stderr, "unwedge: check: %s not found or not readable\n", what);
-		return 2;
-	}
-	if (uw_binary_unreachable(path, why, sizeof why)) {
-		printf("%s.\nThe preload cannot protect it. The cgroup layer can, for its TCP sockets:\n"
-		       "  unwedge --cgroup --tcp-user-timeout 30s -- %s\n"
-		       "(root, cgroup v2 and Linux 5.9+; TCP_USER_TIMEOUT only: see README, the cgroup "
-		       "layer)\n",
-		       why, path);
-		return 1;
-	}
-	printf("%s: no obstacle found: the preload can protect it%s\n  unwedge --timeout 30s -- %s\n", path,
-	       preloaded ? " (that process already has it loaded)" : "", path);
-	return 0;
-}
-
 static const char *env_value(const char *name)
 {
 	return getenv(name);
@@ -191,7 +139,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "cgroup"))
 		return uw_cgroup_command(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check"))
-		return check_command(argc - 1, argv + 1);
+		return uw_check_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "config"))
+		return uw_config_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -291,7 +241,17 @@ int main(int argc, char **argv)
 
 	/* From here on, the command runs whatever happens: an entrypoint that
 	 * refuses to start the service is worse than an unprotected service. */
-	if (no_preload)
+	char path[PATH_MAX], why[PATH_MAX + 700];
+	int unreachable = no_preload || uw_check_resolve(argv[i], path, sizeof path) != 0
+				  ? 0
+				  : uw_binary_unreachable(path, why, sizeof why);
+	if (unreachable)
+		fprintf(stderr, "unwedge: %s: %s; %s%s\n", cgroup_on ? "note" : "warning", why,
+			unreachable == UW_UNREACHABLE_HARMFUL ? "so it runs without the preload"
+							      : "it runs unprotected",
+			cgroup_on ? "; the cgroup layer covers its TCP sockets"
+				  : " (--cgroup covers its TCP sockets)");
+	if (no_preload || unreachable == UW_UNREACHABLE_HARMFUL)
 		;
 	else if (!lib[0])
 		fprintf(stderr,
@@ -300,18 +260,6 @@ int main(int argc, char **argv)
 			PRELOAD_NAME, argv[i]);
 	else if (add_preload(lib) != 0)
 		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", argv[i]);
-
-	char path[PATH_MAX], why[PATH_MAX + 200];
-	if (!no_preload && resolve(argv[i], path, sizeof path) == 0 &&
-	    uw_binary_unreachable(path, why, sizeof why)) {
-		if (cgroup_on)
-			fprintf(stderr, "unwedge: note: %s; the cgroup layer covers its TCP sockets\n", why);
-		else
-			fprintf(stderr,
-				"unwedge: warning: %s; it runs unprotected (--cgroup covers its TCP "
-				"sockets)\n",
-				why);
-	}
 
 	execvp(argv[i], &argv[i]);
 	int e = errno;

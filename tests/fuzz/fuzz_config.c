@@ -2,7 +2,8 @@
  * environment values inside every process the preload enters. The input is
  * split at NUL bytes into values, fed to every option in turn, and each result
  * is checked for the parser's promises: a value is accepted or rejected with a
- * one-line message naming the input; accepted durations are within range. */
+ * one-line message naming the input; accepted durations are within range; what
+ * uw_config_show writes parses back to the same setting. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		value += strlen(value) + 1;
 	}
 	uw_config_finish(&c);
+	for (int opt = 0; opt < UW_OPT_COUNT; opt++) {
+		char shown[UW_CONFIG_SHOW_MAX], err[600];
+		struct uw_config back = c;
+		uw_config_show(&c, (enum uw_opt)opt, shown, sizeof shown);
+		if (uw_config_set(&back, (enum uw_opt)opt, shown, "show", err, sizeof err) != 0)
+			abort();
+		uw_config_finish(&back);
+		if (!uw_config_equal(&back, &c))
+			abort();
+	}
 	uint64_t ms;
 	const char *why;
 	if (uw_duration_parse(buf, &ms, &why) == UW_DURATION_OK && (ms == 0 || ms > UW_DURATION_MAX_MS))

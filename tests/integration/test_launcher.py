@@ -83,32 +83,6 @@ def end_to_end():
     check('"errno": "ETIMEDOUT"' in p.stdout and "write timed out" in p.stderr, "%r %r" % (p.stdout, p.stderr))
 
 
-@test("launcher/check-recommends-the-cgroup-layer-for-go-and-static", production_only=True)
-def check_command():
-    """unwedge check: a dynamic program can be protected by the preload (exit
-    0); a static one and a Go one cannot, and the answer names --cgroup (exit
-    1); a running process is inspected through its PID; bad input: exit 2."""
-    r = launch(["check", HELLO])
-    check(r.returncode == 0 and "the preload can protect it" in r.stdout, "dynamic: %s %r" % (r.returncode, r.stdout))
-    r = launch(["check", HELLO_STATIC])
-    check(r.returncode == 1 and "statically linked" in r.stdout and "unwedge --cgroup" in r.stdout,
-          "static: %s %r" % (r.returncode, r.stdout))
-    go = os.path.join(BUILD, "tests", "h2wedge")
-    if os.path.exists(go):
-        r = launch(["check", go])
-        check(r.returncode == 1 and "is a Go program" in r.stdout and "unwedge --cgroup" in r.stdout,
-              "Go: %s %r" % (r.returncode, r.stdout))
-    p = subprocess.Popen(["sleep", "30"], env=dict(base_env(), LD_PRELOAD=LIB))
-    try:
-        r = launch(["check", str(p.pid)])
-        check(r.returncode == 0 and "already has it loaded" in r.stdout, "PID: %s %r" % (r.returncode, r.stdout))
-    finally:
-        p.kill()
-        p.wait(timeout=10)
-    r = launch(["check", "/no/such/program"])
-    check(r.returncode == 2 and r.stderr.count("\n") == 1 and "/no/such/program" in r.stderr, "missing: %r" % r.stderr)
-
-
 @test("launcher/operator-flags", production_only=True)
 def operator_flags():
     p = launch(["--mode", "observe", "--warn-after=2s", "--log-format", "json", "--log-rate", "5/m", "--rules",

@@ -124,6 +124,101 @@ static void env_names(void)
 	CHECK(uw_config_find_env("UNWEDGE_LOG") == UW_OPT_LOG);
 }
 
+/* Everything a setting changes; uto_explicit only records how it was given. */
+static int same_effect(const struct uw_config *a, const struct uw_config *b)
+{
+	return uw_config_equal(a, b);
+}
+
+/* show -> parse -> the same configuration, for each option and for all at once. */
+static void round_trip(const char *const pairs[][2], int n)
+{
+	struct uw_config c, back;
+	char err[256] = "", shown[UW_OPT_COUNT][UW_CONFIG_SHOW_MAX];
+	const char *again[UW_OPT_COUNT][2];
+	set_env(pairs, n);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		uw_config_show(&c, (enum uw_opt)i, shown[i], sizeof shown[i]);
+		again[i][0] = uw_options[i].env;
+		again[i][1] = shown[i];
+		struct uw_config one = c;
+		CHECK(uw_config_set(&one, (enum uw_opt)i, shown[i], "show", err, sizeof err) == 0);
+		uw_config_finish(&one);
+		CHECK(same_effect(&one, &c));
+	}
+	set_env(again, UW_OPT_COUNT);
+	CHECK(uw_config_from_env(&back, get, err, sizeof err) == 0);
+	CHECK(same_effect(&back, &c));
+}
+
+static void show_round_trips(void)
+{
+	const char *const every[][2] = {{"UNWEDGE_TIMEOUT", "1.5s"},
+					{"UNWEDGE_TCP_USER_TIMEOUT", "250ms"},
+					{"UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "all"},
+					{"UNWEDGE_DEADLINE", "total"},
+					{"UNWEDGE_ON_TIMEOUT", "error"},
+					{"UNWEDGE_LOG", "/var/log/unwedge.log"}};
+	const char *const offs[][2] = {{"UNWEDGE_TIMEOUT", "off"}, {"UNWEDGE_LOG", "off"}};
+	const char *const odd[][2] = {{"UNWEDGE_TIMEOUT", "0.001s"},
+				      {"UNWEDGE_TCP_USER_TIMEOUT", "2147483647ms"},
+				      {"UNWEDGE_LOG", "/tmp/a b'c"}};
+	const char *const derived[][2] = {{"UNWEDGE_TIMEOUT", "90s"}};
+	round_trip(NULL, 0);
+	round_trip(every, 6);
+	round_trip(offs, 2);
+	round_trip(odd, 3);
+	round_trip(derived, 1);
+	const char *const ops[][2] = {
+		{"UNWEDGE_MODE", "observe"},
+		{"UNWEDGE_WARN_AFTER", "250ms"},
+		{"UNWEDGE_LOG", "syslog"},
+		{"UNWEDGE_LOG_FORMAT", "json"},
+		{"UNWEDGE_LOG_RATE", "5/m"},
+		{"UNWEDGE_RULES", "port:5432 = off; net:10.1.0.0/16 port:443 = 1500ms; tcp6 lport:8443 = 2s; "
+				  "path:/run/ = off; net:fd00::/8=1s; * = 3s"},
+		{"UNWEDGE_ONLY_CMDS", "nginx,api"},
+		{"UNWEDGE_SKIP_CMDS", "sh"},
+		{"UNWEDGE_KEEPALIVE", "30s,5s,3"},
+	};
+	round_trip(ops, 9);
+	const char *const keep[][2] = {{"UNWEDGE_TIMEOUT", "1s"}, {"UNWEDGE_KEEPALIVE", "2s,1s,3"}};
+	round_trip(keep, 2);
+}
+
+static void show_words(void)
+{
+	struct uw_config c;
+	char err[256] = "", buf[UW_CONFIG_SHOW_MAX];
+	const char *const p[][2] = {{"UNWEDGE_TIMEOUT", "120000ms"}, {"UNWEDGE_LOG", "off"}};
+	set_env(p, 2);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	uw_config_show(&c, UW_OPT_TIMEOUT, buf, sizeof buf);
+	CHECK_STR(buf, "2m");
+	uw_config_show(&c, UW_OPT_TCP_USER_TIMEOUT, buf, sizeof buf);
+	CHECK_STR(buf, "2m");
+	uw_config_show(&c, UW_OPT_LOG, buf, sizeof buf);
+	CHECK_STR(buf, "off");
+	uw_config_show(&c, UW_OPT_DEADLINE, buf, sizeof buf);
+	CHECK_STR(buf, "idle");
+	/* The user timeout follows the deadline until it is given. */
+	CHECK(uw_config_derived(&c, UW_OPT_TCP_USER_TIMEOUT) != NULL);
+	CHECK(uw_config_derived(&c, UW_OPT_TIMEOUT) == NULL);
+	const char *const q[][2] = {{"UNWEDGE_TCP_USER_TIMEOUT", "off"}};
+	set_env(q, 1);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(uw_config_derived(&c, UW_OPT_TCP_USER_TIMEOUT) == NULL);
+	uw_config_show(&c, UW_OPT_TCP_USER_TIMEOUT, buf, sizeof buf);
+	CHECK_STR(buf, "off");
+	uw_config_show(&c, UW_OPT_TIMEOUT, buf, sizeof buf);
+	CHECK_STR(buf, "30s");
+	/* A buffer too small is cut, never overrun. */
+	char tiny[3];
+	uw_config_show(&c, UW_OPT_ON_TIMEOUT, tiny, sizeof tiny);
+	CHECK_STR(tiny, "sh");
+}
+
 int main(void)
 {
 	RUN(defaults);
@@ -133,5 +228,7 @@ int main(void)
 	RUN(flags_use_the_same_parser);
 	RUN(hostile_values_stay_one_line);
 	RUN(env_names);
+	RUN(show_round_trips);
+	RUN(show_words);
 	return check_failures;
 }

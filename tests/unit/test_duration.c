@@ -67,6 +67,48 @@ static void limits(void)
 	CHECK(ms_of("24h") == 86400000);
 }
 
+static const char *fmt(uint64_t ms)
+{
+	static char buf[32];
+	uw_duration_format(ms, buf, sizeof buf);
+	return buf;
+}
+
+/* What `unwedge config` shows: the shortest exact form in the operator's units. */
+static void formats(void)
+{
+	CHECK_STR(fmt(30000), "30s");
+	CHECK_STR(fmt(1500), "1.5s");
+	CHECK_STR(fmt(1234), "1.234s");
+	CHECK_STR(fmt(1050), "1.05s");
+	CHECK_STR(fmt(250), "250ms");
+	CHECK_STR(fmt(1), "1ms");
+	CHECK_STR(fmt(120000), "2m");
+	CHECK_STR(fmt(90000), "90s");
+	CHECK_STR(fmt(3600000), "1h");
+	CHECK_STR(fmt(UW_DURATION_MAX_MS), "2147483.647s");
+}
+
+/* Every form it writes parses back to the same milliseconds. */
+static void format_round_trips(void)
+{
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t ms;
+		if (i < 100000) {
+			ms = (uint64_t)i + 1;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			ms = x % UW_DURATION_MAX_MS + 1;
+		}
+		if (ms_of(fmt(ms)) != ms) {
+			printf("  %llu -> %s\n", (unsigned long long)ms, fmt(ms));
+			CHECK(0);
+			return;
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(units);
@@ -74,5 +116,7 @@ int main(void)
 	RUN(off);
 	RUN(rejects);
 	RUN(limits);
+	RUN(formats);
+	RUN(format_round_trips);
 	return check_failures;
 }

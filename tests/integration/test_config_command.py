@@ -1,0 +1,123 @@
+"""`unwedge config`: the settings a program started from this environment gets,
+one line per option (NAME=VALUE and its source), then the state; exit 2 with one
+line on stderr per problem (an invalid value, an unknown UNWEDGE_* name), for
+deployment pipelines. Its verdicts are compared with what the preload itself
+does with the same environment."""
+
+import os
+import re
+import shlex
+import subprocess
+
+from harness import BUILD, LAUNCHER, LIB, base_env, check, test
+
+HELLO = os.path.join(BUILD, "tests", "hello")
+ROW = re.compile(r"^(UNWEDGE_[A-Z_]+)=(\S+|'.*') +\((env|default|invalid|derived: follows .+)\)$")
+OPTIONS = ["UNWEDGE_TIMEOUT", "UNWEDGE_TCP_USER_TIMEOUT", "UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "UNWEDGE_DEADLINE",
+           "UNWEDGE_ON_TIMEOUT", "UNWEDGE_LOG"]
+
+
+def config(**env):
+    p = subprocess.run([LAUNCHER, "config"], env=base_env(**env), capture_output=True, text=True, timeout=10)
+    rows, state = {}, None
+    for line in p.stdout.splitlines():
+        m = ROW.match(line)
+        if m:
+            rows[m.group(1)] = (shlex.split(m.group(2))[0], m.group(3))
+        elif line.startswith("state: "):
+            state = line[7:]
+        else:
+            raise AssertionError("unexpected line %r in:\n%s" % (line, p.stdout))
+    check(p.stdout.splitlines()[-1].startswith("state: "), "the state is not last: %r" % p.stdout)
+    return p.returncode, rows, state, p.stderr
+
+
+def preload_says(**env):
+    """What the preload prints at start-up in a program with this environment."""
+    p = subprocess.run([HELLO], env=base_env(LD_PRELOAD=LIB, **env), capture_output=True, text=True, timeout=10)
+    return p.stderr
+
+
+@test("config-command/defaults", production_only=True)
+def defaults():
+    rc, rows, state, err = config()
+    check(rc == 0 and err == "" and state == "active", "rc %d state %r err %r" % (rc, state, err))
+    check(list(rows) == OPTIONS, "one row per option, in table order: %s" % list(rows))
+    check(rows["UNWEDGE_TIMEOUT"] == ("30s", "default"), rows)
+    check(rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("30s", "derived: follows UNWEDGE_TIMEOUT, the write deadline"), rows)
+    for name, want in (("UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "blocking"), ("UNWEDGE_DEADLINE", "idle"),
+                       ("UNWEDGE_ON_TIMEOUT", "shutdown"), ("UNWEDGE_LOG", "stderr")):
+        check(rows[name] == (want, "default"), "%s: %s" % (name, rows[name]))
+
+
+@test("config-command/values-from-the-environment", production_only=True)
+def from_env():
+    rc, rows, state, err = config(UNWEDGE_TIMEOUT="1500ms", UNWEDGE_DEADLINE="total", UNWEDGE_ON_TIMEOUT="error",
+                                  UNWEDGE_LOG="/var/log/unwedge dir/it's.log", UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all")
+    check(rc == 0 and err == "" and state == "active", "rc %d %r %r" % (rc, state, err))
+    check(rows["UNWEDGE_TIMEOUT"] == ("1.5s", "env"), rows)
+    # The user timeout follows the deadline, shown as derived.
+    check(rows["UNWEDGE_TCP_USER_TIMEOUT"][0] == "1.5s" and rows["UNWEDGE_TCP_USER_TIMEOUT"][1].startswith("derived"),
+          rows)
+    check(rows["UNWEDGE_LOG"] == ("/var/log/unwedge dir/it's.log", "env"), rows)
+    check(rows["UNWEDGE_DEADLINE"] == ("total", "env") and rows["UNWEDGE_ON_TIMEOUT"] == ("error", "env"), rows)
+    rc, rows, state, err = config(UNWEDGE_TIMEOUT="2m", UNWEDGE_TCP_USER_TIMEOUT="off")
+    check(rows["UNWEDGE_TIMEOUT"] == ("2m", "env") and rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("off", "env"), rows)
+    rc, rows, state, err = config(UNWEDGE_TIMEOUT="off", UNWEDGE_TCP_USER_TIMEOUT="off")
+    check(rc == 0 and state.startswith("inactive"), "both off: %d %r" % (rc, state))
+
+
+@test("config-command/its-output-fed-back-gives-the-same-settings", production_only=True)
+def idempotent():
+    env = dict(UNWEDGE_TIMEOUT="0.25s", UNWEDGE_TCP_USER_TIMEOUT="7200s", UNWEDGE_LOG="/tmp/a b.log",
+               UNWEDGE_DEADLINE="total")
+    rc, rows, _, _ = config(**env)
+    rc2, again, _, err = config(**{k: v for k, (v, _) in rows.items()})
+    check(rc == rc2 == 0 and err == "", "rc %d %d %r" % (rc, rc2, err))
+    check({k: v for k, (v, _) in again.items()} == {k: v for k, (v, _) in rows.items()},
+          "%s\n!=\n%s" % (rows, again))
+    check(again["UNWEDGE_TCP_USER_TIMEOUT"][0] == "2h" and again["UNWEDGE_TIMEOUT"][0] == "250ms", again)
+
+
+@test("config-command/each-invalid-value-exits-2-naming-the-variable", production_only=True)
+def invalid_values():
+    cases = [("UNWEDGE_TIMEOUT", "30"), ("UNWEDGE_TIMEOUT", "5 s"), ("UNWEDGE_TCP_USER_TIMEOUT", "fast"),
+             ("UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "some"), ("UNWEDGE_DEADLINE", "never"),
+             ("UNWEDGE_ON_TIMEOUT", "panic"), ("UNWEDGE_LOG", "relative.log"), ("UNWEDGE_TIMEOUT", "")]
+    for name, value in cases:
+        rc, rows, state, err = config(**{name: value})
+        want = "unwedge: config: %s='%s' is invalid" % (name, value)
+        check(rc == 2 and err.splitlines()[0].startswith(want) and len(err.splitlines()) == 2,
+              "%s=%r: rc %d, stderr %r" % (name, value, rc, err))
+        check(rows[name][1] == "invalid" and state.startswith("disabled"), "%s=%r: %s %r" % (name, value, rows, state))
+        # The preload says the same about the same environment, and disables itself.
+        said = preload_says(**{name: value})
+        check("%s='%s' is invalid" % (name, value) in said and "disabled" in said,
+              "%s=%r: the preload said %r" % (name, value, said))
+    rc, rows, state, err = config(UNWEDGE_TIMEOUT="30", UNWEDGE_DEADLINE="never")
+    check(rc == 2 and "UNWEDGE_TIMEOUT" in err and "UNWEDGE_DEADLINE" in err and "2 problems" in err,
+          "every invalid value is named: %r" % err)
+
+
+@test("config-command/unknown-variable-exits-2", production_only=True)
+def unknown():
+    rc, rows, state, err = config(UNWEDGE_TIMOUT="5s", UNWEDGE_TIMOUT_MS="1")
+    msgs = err.splitlines()
+    check(rc == 2 and len(msgs) == 3 and "unknown variable UNWEDGE_TIMOUT (check its spelling)" in err
+          and "unknown variable UNWEDGE_TIMOUT_MS (" in err and "2 problems" in msgs[2], "rc %d %r" % (rc, err))
+    check(state == "active" and rows["UNWEDGE_TIMEOUT"] == ("30s", "default"), "%r %s" % (state, rows))
+    # The preload ignores it too (with a warning): the typo really has no effect.
+    check("unknown variable UNWEDGE_TIMOUT ignored" in preload_says(UNWEDGE_TIMOUT="5s"), "preload")
+    # Set by `unwedge --cgroup` for the program: not a typo.
+    rc, _, _, err = config(UNWEDGE_CGROUP="/sys/fs/cgroup/x")
+    check(rc == 0 and err == "", "UNWEDGE_CGROUP flagged: %d %r" % (rc, err))
+
+
+@test("config-command/usage", production_only=True)
+def usage():
+    p = subprocess.run([LAUNCHER, "config", "--help"], env=base_env(), capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and p.stdout.startswith("usage: unwedge config"), p.stdout)
+    p = subprocess.run([LAUNCHER, "config", "extra"], env=base_env(), capture_output=True, text=True, timeout=10)
+    check(p.returncode == 2 and "'extra'" in p.stderr and p.stdout == "", "%d %r" % (p.returncode, p.stderr))
+    p = subprocess.run([LAUNCHER, "--help"], env=base_env(), capture_output=True, text=True, timeout=10)
+    check("unwedge config" in p.stdout and "unwedge check" in p.stdout, p.stdout)
