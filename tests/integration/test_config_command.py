@@ -14,7 +14,8 @@ from harness import BUILD, LAUNCHER, LIB, base_env, check, test
 HELLO = os.path.join(BUILD, "tests", "hello")
 ROW = re.compile(r"^(UNWEDGE_[A-Z_]+)=(\S+|'.*') +\((env|default|invalid|derived: follows .+)\)$")
 OPTIONS = ["UNWEDGE_TIMEOUT", "UNWEDGE_TCP_USER_TIMEOUT", "UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "UNWEDGE_DEADLINE",
-           "UNWEDGE_ON_TIMEOUT", "UNWEDGE_LOG"]
+           "UNWEDGE_ON_TIMEOUT", "UNWEDGE_LOG", "UNWEDGE_MODE", "UNWEDGE_WARN_AFTER", "UNWEDGE_LOG_FORMAT",
+           "UNWEDGE_LOG_RATE", "UNWEDGE_RULES", "UNWEDGE_ONLY_CMDS", "UNWEDGE_SKIP_CMDS", "UNWEDGE_KEEPALIVE"]
 
 
 def config(**env):
@@ -121,3 +122,16 @@ def usage():
     check(p.returncode == 2 and "'extra'" in p.stderr and p.stdout == "", "%d %r" % (p.returncode, p.stderr))
     p = subprocess.run([LAUNCHER, "--help"], env=base_env(), capture_output=True, text=True, timeout=10)
     check("unwedge config" in p.stdout and "unwedge check" in p.stdout, p.stdout)
+
+
+@test("config-command/operator-settings", production_only=True)
+def operator_settings():
+    rc, rows, state, err = config(UNWEDGE_TIMEOUT="1s", UNWEDGE_KEEPALIVE="2s,1s,3", UNWEDGE_MODE="observe",
+                                  UNWEDGE_RULES="net:10.0.0.0/8 port:443=5s;port:5432 = off")
+    check(rc == 0 and err == "", "rc %d %r" % (rc, err))
+    check(rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("5s", "(derived: follows UNWEDGE_KEEPALIVE: IDLE + INTERVAL x COUNT, "
+                                               "longer than the write deadline)"), "%s" % (rows,))
+    check(rows["UNWEDGE_RULES"] == ("tcp4 net:10.0.0.0/8 port:443 = 5s; tcp port:5432 = off", "(env)"), "%s" % (rows,))
+    check(rows["UNWEDGE_MODE"] == ("observe", "(env)"), "%s" % (rows,))
+    rc, rows, state, err = config(UNWEDGE_RULES="port:443 = soon")
+    check(rc == 2 and "UNWEDGE_RULES='port:443 = soon' is invalid: rule 1" in err, "rc %d %r" % (rc, err))
