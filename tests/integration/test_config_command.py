@@ -129,9 +129,9 @@ def operator_settings():
     rc, rows, state, err = config(UNWEDGE_TIMEOUT="1s", UNWEDGE_KEEPALIVE="2s,1s,3", UNWEDGE_MODE="observe",
                                   UNWEDGE_RULES="net:10.0.0.0/8 port:443=5s;port:5432 = off")
     check(rc == 0 and err == "", "rc %d %r" % (rc, err))
-    check(rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("5s", "(derived: follows UNWEDGE_KEEPALIVE: IDLE + INTERVAL x COUNT, "
-                                               "longer than the write deadline)"), "%s" % (rows,))
-    check(rows["UNWEDGE_RULES"] == ("tcp4 net:10.0.0.0/8 port:443 = 5s; tcp port:5432 = off", "(env)"), "%s" % (rows,))
-    check(rows["UNWEDGE_MODE"] == ("observe", "(env)"), "%s" % (rows,))
+    check(rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("5s", "derived: follows UNWEDGE_KEEPALIVE: IDLE + INTERVAL x COUNT, "
+                                               "longer than the write deadline"), "%s" % (rows,))
+    check(rows["UNWEDGE_RULES"] == ("tcp4 net:10.0.0.0/8 port:443 = 5s; tcp port:5432 = off", "env"), "%s" % (rows,))
+    check(rows["UNWEDGE_MODE"] == ("observe", "env"), "%s" % (rows,))
     rc, rows, state, err = config(UNWEDGE_RULES="port:443 = soon")
     check(rc == 2 and "UNWEDGE_RULES='port:443 = soon' is invalid: rule 1" in err, "rc %d %r" % (rc, err))
