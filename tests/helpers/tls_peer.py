@@ -5,10 +5,12 @@ the client's writes fill the window and block) or reads everything and prints
 
     tls_peer.py CERT KEY MODE PORTFILE [--rcvbuf N]
 
-MODE is never, drain, or slow:BYTES_PER_SECOND (drain at a steady rate).
+MODE is never, drain, slow:BYTES_PER_SECOND (drain at a steady rate), or hold
+(read nothing until SIGUSR1, then drain).
 """
 import hashlib
 import json
+import signal
 import socket
 import ssl
 import sys
@@ -36,6 +38,11 @@ print(json.dumps({"handshake": True, "server_name": seen.get("sni")}), flush=Tru
 if mode == "never":
     time.sleep(3600)
     sys.exit(0)
+if mode == "hold":
+    go = []
+    signal.signal(signal.SIGUSR1, lambda *a: go.append(1))
+    while not go:
+        time.sleep(0.01)
 rate = int(mode.split(":")[1]) if mode.startswith("slow:") else 0
 h = hashlib.sha256()
 n = 0

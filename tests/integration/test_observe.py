@@ -5,10 +5,13 @@ byte delivered). UNWEDGE_WARN_AFTER logs writes that blocked for a while but
 finished before the deadline, in either mode."""
 
 import json
+import os
 import re
+import signal
 import time
 
-from harness import Scratch, WCLIENT, check, client, finish, json_line, preload_env, spawn, test, wait_for_line
+from harness import BUILD, Scratch, WCLIENT, check, client, finish, json_line, preload_env, spawn, test, wait_for_line
+from tls_support import TlsPeer
 
 T_MS = 1000
 TOTAL = 32 << 20
@@ -119,8 +122,6 @@ def warn_quiet():
 
 
 def stdio_held(env, needle):
-    import os
-    from harness import BUILD
     with Scratch() as s:
         peer = s.peer("unix", "hold-then-drain")
         c = spawn([os.path.join(BUILD, "tests", "wstdio-fortify"), peer.addr, "fwrite", "--total", str(TOTAL)], env=env)
@@ -147,3 +148,29 @@ def observe_stdio():
 @test("warn-after/stdio")
 def warn_stdio():
     stdio_held(preload_env(UNWEDGE_TIMEOUT="10s", UNWEDGE_WARN_AFTER="500ms"), "slow write")
+
+
+@test("observe/tls")
+def observe_tls():
+    # One SSL_write of 8 MiB into a TLS server that stops reading after the
+    # handshake and resumes 2.5 s later: logged as SSL_write with the server's
+    # name, completed, the same bytes delivered.
+    env = preload_env(UNWEDGE_MODE="observe", UNWEDGE_TIMEOUT="%dms" % T_MS)
+    with Scratch() as s:
+        peer = TlsPeer(s, "hold")
+        s.peers.append(peer)
+        c = spawn([os.path.join(BUILD, "tests", "tlsclient"), peer.addr, "--total", str(8 << 20), "--chunk",
+                   str(8 << 20), "--sni", "db.example"], env=env)
+        seen = wait_for_line(c.stderr, "blocked past its deadline", 10)
+        check(seen is not None and "call=SSL_write " in seen and "tls_server=db.example" in seen,
+              "crossing line: %r" % seen)
+        time.sleep(1.5)
+        check(c.poll() is None, "the SSL_write returned while the server was not reading")
+        peer.proc.send_signal(signal.SIGUSR1)
+        out, err, rc = finish(c, 20)
+        res = json_line(out or "", '"calls"')
+        got, _, _ = peer.result(timeout=20)
+    check(res is not None and res["result"] == 8 << 20, "observe mode changed the outcome: %s %r" % (res, err))
+    check(got and got["read"] == 8 << 20 and got["sha256"] == res["sha256"], "peer got %s" % got)
+    check(re.search(r"returned \(observe mode\): .* call=SSL_write tls_server=db\.example .*result=ok", err),
+          "completed line: %r" % err)
