@@ -33,7 +33,7 @@ DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check sanitized demo bench fuzz clean format format-check
+.PHONY: all check sanitized demo bench fuzz clean format format-check install uninstall
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
@@ -198,6 +198,40 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $(FORMATTED)
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the launcher in bin/, the preload
+# in lib/unwedge/ (where the launcher looks: ../lib/unwedge/ from its own directory),
+# the man pages, the README and the guarantees. Optional objects (the backtrace helper)
+# are installed when the build made them.
+PREFIX ?= /usr/local
+BINDIR := $(PREFIX)/bin
+LIBDIR := $(PREFIX)/lib/unwedge
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/unwedge
+OPTIONAL_LIBS := libunwedge-backtrace.so
+DOCS := README.md docs/guarantees.md
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/unwedge $(DESTDIR)$(BINDIR)/unwedge
+	install -m 0644 $(BUILD)/libunwedge.so $(DESTDIR)$(LIBDIR)/libunwedge.so
+	@for l in $(OPTIONAL_LIBS); do \
+		if [ -f $(BUILD)/$$l ]; then \
+			echo "install -m 0644 $(BUILD)/$$l $(DESTDIR)$(LIBDIR)/$$l"; \
+			install -m 0644 $(BUILD)/$$l $(DESTDIR)$(LIBDIR)/$$l || exit 1; \
+		fi; \
+	done
+	install -m 0644 man/unwedge.1 $(DESTDIR)$(MANDIR)/man1/unwedge.1
+	install -m 0644 man/unwedge.7 $(DESTDIR)$(MANDIR)/man7/unwedge.7
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/unwedge $(DESTDIR)$(LIBDIR)/libunwedge.so \
+		$(addprefix $(DESTDIR)$(LIBDIR)/,$(OPTIONAL_LIBS)) \
+		$(DESTDIR)$(MANDIR)/man1/unwedge.1 $(DESTDIR)$(MANDIR)/man7/unwedge.7 \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-*
