@@ -15,6 +15,7 @@ const struct uw_option uw_options[UW_OPT_COUNT] = {
 	[UW_OPT_DEADLINE] = {"UNWEDGE_DEADLINE", "--deadline", "idle or total", "idle"},
 	[UW_OPT_ON_TIMEOUT] = {"UNWEDGE_ON_TIMEOUT", "--on-timeout", "shutdown or error", "shutdown"},
 	[UW_OPT_LOG] = {"UNWEDGE_LOG", "--log", "stderr, off, or an absolute file path", "stderr"},
+	[UW_OPT_BACKTRACE] = {"UNWEDGE_BACKTRACE", "--backtrace", "0 or 1 (also off, on)", "0"},
 };
 
 void uw_config_defaults(struct uw_config *c)
@@ -133,6 +134,14 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 			return -1;
 		}
 		strcpy(c->log_path, value);
+		return 0;
+	case UW_OPT_BACKTRACE:
+		choice = pick(value, "0", "1");
+		if (choice < 0)
+			choice = pick(value, "off", "on");
+		if (choice < 0)
+			break;
+		c->backtrace = choice == 1;
 		return 0;
 	case UW_OPT_COUNT:
 		break;

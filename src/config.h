@@ -14,6 +14,7 @@ enum uw_opt {
 	UW_OPT_DEADLINE,
 	UW_OPT_ON_TIMEOUT,
 	UW_OPT_LOG,
+	UW_OPT_BACKTRACE,
 	UW_OPT_COUNT
 };
 
@@ -37,6 +38,7 @@ struct uw_config {
 	bool shutdown_on_timeout;
 	bool log_off;
 	char log_path[UW_LOG_PATH_MAX]; /* empty: stderr */
+	bool backtrace;			/* call stacks in timeout events (loads libunwedge-backtrace.so) */
 };
 
 void uw_config_defaults(struct uw_config *c);

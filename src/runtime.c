@@ -4,6 +4,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "fmt.h"
 #include "log.h"
 #include "real.h"
@@ -72,6 +73,8 @@ void uw_runtime_init(char **envp)
 		}
 	}
 	uw_cfg = c;
+	if (c.backtrace)
+		uw_backtrace_load();
 	if (c.timeout_ms == 0 && c.uto_ms == 0)
 		return;
 	atomic_store_explicit(&uw_active, true, memory_order_release);

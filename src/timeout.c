@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "blocking_send.h"
 #include "fdtable.h"
 #include "fmt.h"
@@ -58,7 +59,7 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 		uw_fd_for_inode(ino, mark, NULL);
 	}
 
-	char line[640];
+	char line[640 + UW_BT_TEXT_MAX + 16];
 	struct uw_buf b;
 	uw_buf_init(&b, line, sizeof line - 1);
 	uw_buf_str(&b, "unwedge: write timed out: pid=");
@@ -106,6 +107,7 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 							  : "error";
 	uw_buf_str(&b, " action=");
 	uw_buf_str(&b, action);
+	uw_backtrace_append(&b);
 	line[b.len++] = '\n';
 	uw_log_line(line, b.len);
 
