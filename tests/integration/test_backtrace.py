@@ -211,6 +211,19 @@ def loaded_only_when_asked():
               "UNWEDGE_BACKTRACE=%s: libunwind is not mapped" % value)
 
 
+@test("backtrace/ordinary-programs-unchanged")
+def ordinary_programs():
+    # Same output with backtraces on, descriptor numbers included (libunwind's
+    # validation pipe, opened by its set-up, is closed again).
+    import sys
+    for argv in (["sh", "-c", "echo ok; ls /proc/self/fd"], ["ls", "/"],
+                 [sys.executable, "-c", "import os; print(os.open('/dev/null', os.O_RDONLY))"]):
+        bare = subprocess.run(argv, env=base_env(), capture_output=True, text=True, timeout=30)
+        pre = subprocess.run(argv, env=preload_env(UNWEDGE_BACKTRACE="1"), capture_output=True, text=True, timeout=30)
+        check((pre.stdout, pre.stderr, pre.returncode) == (bare.stdout, bare.stderr, bare.returncode),
+              "%s differs with backtraces on: %r vs %r" % (argv, pre, bare))
+
+
 @test("backtrace/off-by-default")
 def off_by_default():
     res, err = run(WBT, ["plain"], preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS))
