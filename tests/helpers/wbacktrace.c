@@ -9,6 +9,11 @@
  *                              of BYTES; reports how much of it was used
  *   wbacktrace hold            prints "ready" and sleeps (up to 30 s)
  *
+ * --deny-vm-readv first installs a seccomp filter (with the raw system call,
+ * which unwedge does not see) that fails process_vm_readv with EPERM, then
+ * re-executes itself without the flag: the preload starts under the filter.
+ * The JSON line says what process_vm_readv gives ("vm_readv").
+ *
  * The peer is the other end of a socketpair (or, with --tcp, a loopback TCP
  * connection), which nobody ever reads. Built with -DCOUNT_CALLS it also counts
  * the calls to malloc, calloc, realloc, dl_iterate_phdr and dladdr made by the
@@ -18,10 +23,16 @@
  * Prints one JSON line. */
 #include <dlfcn.h>
 #include <link.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 #include "common.h"
 
@@ -162,10 +173,44 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void deny_vm_readv_and_exec(char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_readv, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		die("seccomp");
+	char *args[8];
+	int n = 0;
+	for (int i = 0; argv[i] && n < 7; i++)
+		if (strcmp(argv[i], "--deny-vm-readv") != 0)
+			args[n++] = argv[i];
+	args[n] = NULL;
+	execv("/proc/self/exe", args);
+	die("execv");
+}
+
+static const char *vm_readv_result(void)
+{
+	char a = 1, b = 0;
+	struct iovec local = {&b, 1}, remote = {&a, 1};
+	return syscall(SYS_process_vm_readv, getpid(), &local, 1UL, &remote, 1UL, 0UL) == 1
+		       ? "0"
+		       : errno_name(errno);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "plain";
 	int tcp = 0;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--deny-vm-readv") == 0)
+			deny_vm_readv_and_exec(argv);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--tcp") == 0)
 			tcp = 1;
@@ -234,7 +279,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;
 	}
-	printf("{\"mode\": \"%s\", \"errno\": \"%s\", \"ms\": %.1f", mode, errno_name(e), now_ms() - start);
+	printf("{\"mode\": \"%s\", \"errno\": \"%s\", \"ms\": %.1f, \"vm_readv\": \"%s\"", mode,
+	       errno_name(e), now_ms() - start, vm_readv_result());
 #ifdef COUNT_CALLS
 	printf(", \"mallocs\": %ld, \"loader_calls\": %ld", mallocs, loader_calls);
 #endif

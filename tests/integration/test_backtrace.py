@@ -131,6 +131,17 @@ def signal_handler():
 test("backtrace/signal-handler/control")(lambda: control("signal"))
 
 
+@test("backtrace/seccomp-forbids-process_vm_readv")
+def seccomp_fallback():
+    # Memory is then read through a pipe made for the one report.
+    res, lines = wedged(WBT, "plain", ["--deny-vm-readv"])
+    check(res["vm_readv"] == "Operation not permitted", "the filter did not apply: %s" % res)
+    want_chain(frames(lines[0]), ["flush_headers", "do_request", "main"], "wbacktrace", lines[0])
+    res, lines = wedged(WBT, "signal", ["--deny-vm-readv"])
+    want_chain(frames(lines[0]), ["flush_headers", "flush_from_handler", "on_alarm", "[signal]"], "wbacktrace",
+               lines[0])
+
+
 @test("backtrace/threads")
 def threads():
     res, lines = wedged(WBT, "threads", n_lines=4)
