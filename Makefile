@@ -19,6 +19,9 @@ SRC := $(wildcard src/*.c)
 PRELOAD := $(wildcard preload/*.c)
 SRC_OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 PRELOAD_OBJ := $(PRELOAD:%.c=$(BUILD)/obj/%.o)
+# The backtrace helper: its own object, the only one that links libunwind.
+BT_SRC := $(wildcard src/backtrace/*.c)
+BT_OBJ := $(BT_SRC:%.c=$(BUILD)/obj/%.o)
 # What the launcher shares with the preload: the one parser of settings.
 CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o
 
@@ -27,16 +30,17 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(filter-out tests/helpers/lib%.c,$(wildcard tests/helpers/*.c))
 HELPER_LIB := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%.so,$(wildcard tests/helpers/lib*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static \
-	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify $(HELPER_LIB)
+	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify $(HELPER_LIB) \
+	$(BUILD)/tests/wbacktrace-O2 $(BUILD)/tests/wbacktrace-stripped $(BUILD)/tests/wbacktrace-count
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
 .PHONY: all check sanitized demo bench fuzz clean format format-check install uninstall
-all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
+all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
+$(BUILD)/obj/%.o: %.c $(wildcard src/*.h src/backtrace/*.h preload/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(BASE) $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -c $< -o $@
@@ -46,6 +50,12 @@ $(BUILD)/obj/%.o: %.c $(wildcard src/*.h preload/*.h) VERSION
 $(BUILD)/libunwedge.so: $(SRC_OBJ) $(PRELOAD_OBJ)
 	@echo "  LD      $@"
 	@$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^
+
+# Opened by libunwedge.so at start-up only under UNWEDGE_BACKTRACE=1, from its own
+# directory. libunwind's generic (remote-capable) library: see src/backtrace/unwind_helper.c.
+$(BUILD)/libunwedge-backtrace.so: $(BT_OBJ)
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined $(CFLAGS) -o $@ $^ -lunwind-generic -lunwind
 
 # The cgroup layer: a BPF program (clang -target bpf, needs libbpf's headers) carried inside the
 # launcher, and its loader. libbpf itself is opened with dlopen only when the layer is used, so the
@@ -132,6 +142,28 @@ $(BUILD)/tests/wsyslog-fortify: tests/helpers/wsyslog.c tests/helpers/common.h
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<
 
+# Backtraces from a known call chain: -O0 with frame pointers, -O2 without, and
+# the -O2 binary stripped (module+offset only); -count counts malloc and
+# dl_iterate_phdr calls during the wedged write.
+$(BUILD)/tests/wbacktrace: tests/helpers/wbacktrace.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -fno-omit-frame-pointer -o $@ $< -lpthread
+
+$(BUILD)/tests/wbacktrace-O2: tests/helpers/wbacktrace.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -g -fomit-frame-pointer -o $@ $< -lpthread
+
+$(BUILD)/tests/wbacktrace-stripped: $(BUILD)/tests/wbacktrace-O2
+	@echo "  STRIP   $@"
+	@strip -o $@ $<
+
+$(BUILD)/tests/wbacktrace-count: tests/helpers/wbacktrace.c tests/helpers/common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE -DCOUNT_CALLS -O2 -g -rdynamic -o $@ $< -lpthread -ldl
+
 $(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -179,10 +211,11 @@ check: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(DEMO_BIN) $(BUILD)
 
 # The preload built with ASan+UBSan and with TSan, for the suite's second and third passes.
 sanitized:
-	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so
-	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so
+	@$(MAKE) -s SANITIZE=address,undefined build-address-undefined/libunwedge.so \
+		build-address-undefined/libunwedge-backtrace.so
+	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so build-thread/libunwedge-backtrace.so
 
-FORMATTED := $(wildcard src/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c src/config.h src/duration.h src/rules.h
 	@mkdir -p $(dir $@)

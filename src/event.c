@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "clock.h"
 #include "fdtable.h"
 #include "fmt.h"
@@ -153,64 +154,58 @@ static void result(struct out *o, const struct uw_event *ev)
 
 struct frame_ctx {
 	struct out *o;
+	size_t limit; /* the array stops short of this length, so the line stays whole */
 	int n;
 };
 
-static void frame(void *arg, const char *module, const char *symbol, uint64_t offset)
+static bool json_frame(const struct uw_bt_frame *f, void *arg)
 {
-	struct frame_ctx *f = arg;
-	struct out *o = f->o;
-	if (o->json) {
-		uw_buf_str(&o->b, f->n ? ",{\"module\":" : "{\"module\":");
-		uw_buf_json_str(&o->b, module ? module : "?", 128);
-		uw_buf_str(&o->b, ",\"symbol\":");
-		uw_buf_json_str(&o->b, symbol ? symbol : "?", 256);
-		uw_buf_str(&o->b, ",\"offset\":");
-		uw_buf_u64(&o->b, offset);
-		uw_buf_str(&o->b, "}");
-	} else {
-		if (f->n)
-			uw_buf_str(&o->b, "<");
-		uw_buf_printable(&o->b, symbol ? symbol : "?", 256);
-		uw_buf_str(&o->b, "+0x");
-		char hex[17];
-		int i = 16;
-		hex[i] = 0;
-		do {
-			hex[--i] = "0123456789abcdef"[offset & 15];
-			offset >>= 4;
-		} while (offset && i > 0);
-		uw_buf_str(&o->b, hex + i);
-		uw_buf_str(&o->b, "(");
-		uw_buf_printable(&o->b, module ? module : "?", 128);
-		uw_buf_str(&o->b, ")");
+	struct frame_ctx *c = arg;
+	struct uw_buf *b = &c->o->b;
+	if (b->len + 600 > c->limit)
+		return false;
+	uw_buf_str(b, c->n ? ",{" : "{");
+	if (f->signal) {
+		uw_buf_str(b, "\"signal\":true}");
+		c->n++;
+		return true;
 	}
-	f->n++;
+	uw_buf_str(b, "\"module\":");
+	uw_buf_json_str(b, f->module ? f->module : "?", 128);
+	uw_buf_str(b, ",\"module_offset\":");
+	uw_buf_u64(b, f->module_offset);
+	if (f->symbol) {
+		uw_buf_str(b, ",\"symbol\":");
+		uw_buf_json_str(b, f->symbol, 256);
+		uw_buf_str(b, ",\"symbol_offset\":");
+		uw_buf_u64(b, f->symbol_offset);
+	}
+	uw_buf_str(b, "}");
+	c->n++;
+	return true;
 }
 
-/* Until the backtrace helper object is merged: no frames. */
-typedef void (*uw_frame_fn)(void *arg, const char *module, const char *symbol, uint64_t offset);
-static bool uw_backtrace_enabled(void)
-{
-	return false;
-}
-static void uw_backtrace_frames(uw_frame_fn fn, void *arg)
-{
-	(void)fn;
-	(void)arg;
-}
-
+/* The call stack: in text the backtrace module's own one-line form; in JSON an
+ * array of frames, or "unavailable". */
 static void backtrace_field(struct out *o)
 {
-	if (!uw_backtrace_enabled())
+	if (!uw_backtrace_loaded())
 		return;
+	if (!o->json) {
+		uw_backtrace_append(&o->b);
+		return;
+	}
+	void *ips[UW_BT_FRAMES];
+	int n = uw_backtrace_capture(ips, UW_BT_FRAMES);
 	key(o, "backtrace");
-	if (o->json)
-		uw_buf_str(&o->b, "[");
-	struct frame_ctx f = {o, 0};
-	uw_backtrace_frames(frame, &f);
-	if (o->json)
-		uw_buf_str(&o->b, "]");
+	if (n <= 0) {
+		uw_buf_str(&o->b, "\"unavailable\"");
+		return;
+	}
+	uw_buf_str(&o->b, "[");
+	struct frame_ctx f = {o, o->b.cap - 64, 0};
+	uw_backtrace_each(ips, n, json_frame, &f);
+	uw_buf_str(&o->b, "]");
 }
 
 void uw_event_log(const struct uw_event *ev)
@@ -219,7 +214,7 @@ void uw_event_log(const struct uw_event *ev)
 		return;
 	int saved = errno;
 	/* Small unless frames come: this may run on a signal handler's stack. */
-	char line[uw_backtrace_enabled() ? 4096 : 1536];
+	char line[uw_backtrace_loaded() ? 1536 + UW_BT_TEXT_MAX * 4 : 1536];
 	struct out o = {.json = uw_cfg.log_json};
 	/* Room for the newline, and for JSON's closing brace. */
 	uw_buf_init(&o.b, line, sizeof line - 2);

@@ -5,6 +5,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "fmt.h"
 #include "log.h"
 #include "real.h"
@@ -96,6 +97,8 @@ void uw_runtime_init(char **envp)
 		    "with a user timeout in force the kernel ignores the keepalive count and drops an idle ",
 		    "connection once the user timeout has passed since the last acknowledgement");
 	uw_cfg = c;
+	if (c.backtrace)
+		uw_backtrace_load();
 	if (!c.guard && c.uto_ms == 0 && c.keep_cnt == 0)
 		return;
 	atomic_store_explicit(&uw_active, true, memory_order_release);

@@ -117,6 +117,24 @@ static void hostile_values_stay_one_line(void)
 	CHECK(strstr(err, "aaa...' is invalid") != NULL && strlen(err) < 250);
 }
 
+static void backtrace_switch(void)
+{
+	struct uw_config c;
+	char err[256] = "";
+	uw_config_defaults(&c);
+	CHECK(!c.backtrace);
+	const char *const on[] = {"1", "on"}, *const off[] = {"0", "off"};
+	for (int i = 0; i < 2; i++) {
+		CHECK(uw_config_set(&c, UW_OPT_BACKTRACE, on[i], "UNWEDGE_BACKTRACE", err, sizeof err) == 0);
+		CHECK(c.backtrace);
+		CHECK(uw_config_set(&c, UW_OPT_BACKTRACE, off[i], "UNWEDGE_BACKTRACE", err, sizeof err) == 0);
+		CHECK(!c.backtrace);
+	}
+	CHECK(uw_config_set(&c, UW_OPT_BACKTRACE, "yes", "UNWEDGE_BACKTRACE", err, sizeof err) == -1);
+	CHECK(strstr(err, "UNWEDGE_BACKTRACE='yes' is invalid") != NULL);
+	CHECK(uw_config_find_env("UNWEDGE_BACKTRACE=1") == UW_OPT_BACKTRACE);
+}
+
 static void env_names(void)
 {
 	CHECK(uw_config_find_env("UNWEDGE_TIMEOUT=1s") == UW_OPT_TIMEOUT);
@@ -181,8 +199,9 @@ static void show_round_trips(void)
 		{"UNWEDGE_ONLY_CMDS", "nginx,api"},
 		{"UNWEDGE_SKIP_CMDS", "sh"},
 		{"UNWEDGE_KEEPALIVE", "30s,5s,3"},
+		{"UNWEDGE_BACKTRACE", "on"},
 	};
-	round_trip(ops, 9);
+	round_trip(ops, 10);
 	const char *const keep[][2] = {{"UNWEDGE_TIMEOUT", "1s"}, {"UNWEDGE_KEEPALIVE", "2s,1s,3"}};
 	round_trip(keep, 2);
 }
@@ -227,6 +246,7 @@ int main(void)
 	RUN(errors_name_the_input);
 	RUN(flags_use_the_same_parser);
 	RUN(hostile_values_stay_one_line);
+	RUN(backtrace_switch);
 	RUN(env_names);
 	RUN(show_round_trips);
 	RUN(show_words);

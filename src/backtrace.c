@@ -1,0 +1,203 @@
+#include "backtrace.h"
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backtrace/uwbt.h"
+#include "log.h"
+#include "runtime.h"
+
+/* Set once at start-up, before any wrapper can report; read-only afterwards. */
+static const struct uwbt_ops *ops;
+
+/* About twice what capture and resolve were measured to use: 6 KB built as
+ * usual, 10 KB with ASan. A handler running on an alternate signal stack with
+ * less room left gets "backtrace=unavailable" rather than a stack overflow. */
+#define STACK_NEEDED (24 * 1024)
+
+/* One line on stderr: "unwedge: UNWEDGE_BACKTRACE=1 but WHAT DETAIL; running
+ * without backtraces". DETAIL comes from the loader: control bytes become '?'. */
+static void say(const char *what, const char *detail)
+{
+	char line[1024];
+	struct uw_buf b;
+	uw_buf_init(&b, line, sizeof line - 1);
+	uw_buf_str(&b, "unwedge: UNWEDGE_BACKTRACE=1 but ");
+	uw_buf_str(&b, what);
+	for (size_t i = 0; detail[i] && i < 600; i++) {
+		char ch = detail[i] < 0x20 || detail[i] == 0x7f ? '?' : detail[i];
+		uw_buf_mem(&b, &ch, 1);
+	}
+	uw_buf_str(&b, "; running without backtraces");
+	line[b.len++] = '\n';
+	uw_log_stderr(line, b.len);
+}
+
+void uw_backtrace_load(void)
+{
+	Dl_info self;
+	char path[4096];
+	if (ops != NULL)
+		return;
+	if (!dladdr((void *)&uw_backtrace_load, &self) || self.dli_fname == NULL) {
+		say("the directory of libunwedge.so is unknown", "");
+		return;
+	}
+	const char *slash = strrchr(self.dli_fname, '/');
+	size_t dir = slash ? (size_t)(slash - self.dli_fname) + 1 : 0;
+	if (dir + sizeof UWBT_FILE > sizeof path) {
+		say("the path of libunwedge.so is too long", "");
+		return;
+	}
+	memcpy(path, self.dli_fname, dir);
+	memcpy(path + dir, UWBT_FILE, sizeof UWBT_FILE);
+	/* Local: libunwind's _Unwind_* and backtrace() must not interpose the
+	 * application's. Now: no lazy binding later, in a signal handler. */
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		const char *why = dlerror();
+		say("the helper cannot be loaded: ", why ? why : path);
+		return;
+	}
+	uwbt_entry_fn entry = (uwbt_entry_fn)dlsym(h, UWBT_ENTRY);
+	if (entry == NULL) {
+		say("the helper lacks its entry point: ", path);
+		dlclose(h);
+		return;
+	}
+	char err[256] = "";
+	const struct uwbt_ops *o = entry(UWBT_ABI, (const void *)&uw_backtrace_load, err, sizeof err);
+	if (o == NULL) {
+		say("the helper failed: ", err);
+		return; /* never dlclose: it may have started libunwind */
+	}
+	ops = o;
+}
+
+bool uw_backtrace_loaded(void)
+{
+	return ops != NULL;
+}
+
+static bool enough_stack(void)
+{
+	stack_t ss;
+	char here;
+	if (syscall(SYS_sigaltstack, NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK))
+		return true;
+	return (uintptr_t)&here - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
+}
+
+int uw_backtrace_capture(void **ips, int max)
+{
+	if (ops == NULL || max <= 0 || !enough_stack())
+		return 0;
+	return ops->capture((uintptr_t *)ips, max);
+}
+
+int uw_backtrace_each(void *const *ips, int n, bool (*fn)(const struct uw_bt_frame *f, void *arg), void *arg)
+{
+	if (ops == NULL)
+		return 0;
+	struct uwbt_session s;
+	int i = 0;
+	bool after_signal = false;
+	ops->begin(&s);
+	for (; i < n; i++) {
+		struct uwbt_sym y;
+		ops->resolve(&s, (uintptr_t)ips[i], after_signal, &y);
+		struct uw_bt_frame f = {
+			.ip = (uintptr_t)ips[i],
+			.module = y.module,
+			.module_offset = y.module_offset,
+			.symbol = y.symbol,
+			.symbol_offset = y.symbol_offset,
+			.signal = y.signal != 0,
+		};
+		after_signal = f.signal;
+		if (!fn(&f, arg)) {
+			i++;
+			break;
+		}
+	}
+	ops->end(&s);
+	return i;
+}
+
+static void hex(struct uw_buf *b, uintptr_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[2 + 16];
+	int n = 0;
+	do {
+		tmp[sizeof tmp - 1 - n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[sizeof tmp - 1 - n++] = 'x';
+	tmp[sizeof tmp - 1 - n++] = '0';
+	uw_buf_mem(b, tmp + sizeof tmp - n, (size_t)n);
+}
+
+struct text {
+	struct uw_buf *b;
+	size_t limit; /* b->len may not pass it */
+	int count;
+	bool cut;
+};
+
+static bool text_frame(const struct uw_bt_frame *f, void *arg)
+{
+	struct text *t = arg;
+	char one[320];
+	struct uw_buf fb;
+	uw_buf_init(&fb, one, sizeof one);
+	if (t->count > 0)
+		uw_buf_str(&fb, "<");
+	if (f->signal) {
+		uw_buf_str(&fb, "[signal]");
+	} else if (f->symbol) {
+		uw_buf_printable(&fb, f->symbol, 160);
+		uw_buf_str(&fb, "+");
+		hex(&fb, f->symbol_offset);
+		uw_buf_str(&fb, "(");
+		uw_buf_printable(&fb, f->module, 80);
+		uw_buf_str(&fb, ")");
+	} else if (f->module) {
+		uw_buf_str(&fb, "(");
+		uw_buf_printable(&fb, f->module, 80);
+		uw_buf_str(&fb, "+");
+		hex(&fb, f->module_offset);
+		uw_buf_str(&fb, ")");
+	} else {
+		hex(&fb, f->ip);
+	}
+	/* Room for this frame and a final "<..." */
+	if (t->b->len + fb.len + 4 > t->limit) {
+		t->cut = true;
+		return false;
+	}
+	uw_buf_mem(t->b, one, fb.len);
+	t->count++;
+	return true;
+}
+
+void uw_backtrace_append(struct uw_buf *b)
+{
+	if (ops == NULL || uw_cfg.log_off)
+		return;
+	void *ips[UW_BT_FRAMES + 1];
+	int n = uw_backtrace_capture(ips, UW_BT_FRAMES + 1);
+	uw_buf_str(b, " backtrace=");
+	if (n <= 0) {
+		uw_buf_str(b, "unavailable");
+		return;
+	}
+	size_t limit = b->len + UW_BT_TEXT_MAX;
+	struct text t = {b, limit < b->cap ? limit : b->cap, 0, false};
+	uw_backtrace_each(ips, n > UW_BT_FRAMES ? UW_BT_FRAMES : n, text_frame, &t);
+	if (t.cut || n > UW_BT_FRAMES)
+		uw_buf_str(b, t.count > 0 ? "<..." : "...");
+}
