@@ -64,7 +64,7 @@ struct uw_config {
 	/* Derived by uw_config_finish: some write can get a deadline or a
 	 * warning, so the write wrappers must guard calls. */
 	bool guard;
-	bool backtrace;			/* call stacks in timeout events (loads libunwedge-backtrace.so) */
+	bool backtrace; /* call stacks in timeout events (loads libunwedge-backtrace.so) */
 };
 
 void uw_config_defaults(struct uw_config *c);

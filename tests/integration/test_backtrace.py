@@ -271,3 +271,29 @@ def launcher_flag():
     out, err, rc = finish(spawn([LAUNCHER, "--backtrace", "1", "--timeout", "%dms" % T_MS, "--", WBT, "plain"]), 20)
     check(rc == 0, "rc %s: %r" % (rc, err))
     want_chain(frames(timeout_lines(err)[0]), ["flush_headers", "do_request", "main"], "wbacktrace", err)
+
+
+@test("backtrace/json")
+def json_frames():
+    import json
+    res, err = run(WBT, ["plain"], preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_BACKTRACE="1",
+                                               UNWEDGE_LOG_FORMAT="json"))
+    check(res is not None and res["errno"] == "ETIMEDOUT", "%s" % res)
+    evs = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
+    check(len(evs) == 1 and isinstance(evs[0].get("backtrace"), list), "want one event with a frame array: %r" % err)
+    names = [f.get("symbol") for f in evs[0]["backtrace"]
+             if not (f.get("module") or "").startswith(SANITIZER_RUNTIMES)]
+    check(names[:3] == ["flush_headers", "do_request", "main"], "frames: %s" % evs[0]["backtrace"])
+    check(all(f["module"] == "wbacktrace" and isinstance(f["module_offset"], int) for f in evs[0]["backtrace"][:3]),
+          "%s" % evs[0]["backtrace"][:3])
+
+
+@test("backtrace/observe-and-slow-events")
+def observe_events():
+    # The crossing of a deadline in observe mode carries the stack too.
+    res, err = run(WBT, ["plain"], preload_env(UNWEDGE_TIMEOUT="%dms" % T_MS, UNWEDGE_BACKTRACE="1",
+                                               UNWEDGE_MODE="observe"), timeout=T_MS / 1000 + 2)
+    check(res is None, "observe mode: the write should still be blocked: %s" % res)
+    lines = [l for l in err.splitlines() if "blocked past its deadline" in l]
+    check(len(lines) == 1, "want one crossing line: %r" % err)
+    want_chain(frames(lines[0]), ["flush_headers", "do_request", "main"], "wbacktrace", lines[0])
