@@ -26,6 +26,7 @@ const struct uw_option uw_options[UW_OPT_COUNT] = {
 	[UW_OPT_SKIP_CMDS] = {"UNWEDGE_SKIP_CMDS", "--skip-cmds", "program names, comma-separated", "none"},
 	[UW_OPT_KEEPALIVE] = {"UNWEDGE_KEEPALIVE", "--keepalive",
 			      "IDLE,INTERVAL,COUNT such as 30s,5s,3 (whole seconds); or off", "off"},
+	[UW_OPT_STATS] = {"UNWEDGE_STATS", "--stats", "0 or 1", "0"},
 };
 
 void uw_config_defaults(struct uw_config *c)
@@ -283,6 +284,12 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 	}
 	case UW_OPT_KEEPALIVE:
 		return set_keepalive(c, value, label, err, errlen);
+	case UW_OPT_STATS:
+		choice = pick(value, "0", "1");
+		if (choice < 0)
+			break;
+		c->stats = choice == 1;
+		return 0;
 	case UW_OPT_COUNT:
 		break;
 	}

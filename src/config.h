@@ -22,6 +22,7 @@ enum uw_opt {
 	UW_OPT_ONLY_CMDS,
 	UW_OPT_SKIP_CMDS,
 	UW_OPT_KEEPALIVE,
+	UW_OPT_STATS,
 	UW_OPT_COUNT
 };
 
@@ -63,6 +64,7 @@ struct uw_config {
 	/* Derived by uw_config_finish: some write can get a deadline or a
 	 * warning, so the write wrappers must guard calls. */
 	bool guard;
+	bool stats; /* UNWEDGE_STATS=1: live counters in a file (src/stats.h) */
 };
 
 void uw_config_defaults(struct uw_config *c);

@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "real.h"
+#include "stats.h"
 
 struct uw_config uw_cfg;
 atomic_bool uw_active;
@@ -98,6 +99,8 @@ void uw_runtime_init(char **envp)
 	uw_cfg = c;
 	if (!c.guard && c.uto_ms == 0 && c.keep_cnt == 0)
 		return;
+	if (c.stats)
+		uw_stats_start();
 	atomic_store_explicit(&uw_active, true, memory_order_release);
 }
 
