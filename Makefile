@@ -73,10 +73,11 @@ $(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/con
 	@echo "  CC      $<"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
 
-$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h $(CONFIG_OBJ) $(CG_OBJ) src/config.h VERSION
+$(BUILD)/unwedge: tools/unwedge.c tools/binary_check.c tools/binary_check.h tools/stat.c tools/stat.h \
+		src/stats_file.h $(CONFIG_OBJ) $(CG_OBJ) src/config.h VERSION
 	@echo "  CC      $@"
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -Wl,-z,noexecstack -o $@ tools/unwedge.c \
-		tools/binary_check.c $(CONFIG_OBJ) $(CG_OBJ)
+		tools/binary_check.c tools/stat.c $(CONFIG_OBJ) $(CG_OBJ)
 
 # The incident test's Go program: standard library only, never the network.
 $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod

@@ -15,6 +15,7 @@
 
 #include "../src/config.h"
 #include "binary_check.h"
+#include "stat.h"
 #include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 		"with --cgroup: do not run COMMAND if the layer cannot be set up (default: warn and run)");
 	fprintf(f, "  %-27s %s\n", "unwedge cgroup --help",
 		"attach, detach and inspect the program on any cgroup");
+	fprintf(f, "  %-27s %s\n", "unwedge stat PID|--all",
+		"live statistics of processes run with --stats 1 (--prom: Prometheus format)");
 	fprintf(f, "  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
@@ -192,6 +195,8 @@ int main(int argc, char **argv)
 		return uw_cgroup_command(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return check_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "stat"))
+		return uw_stat_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];
