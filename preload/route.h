@@ -13,6 +13,7 @@
 #include "../src/fdtable.h"
 #include "../src/real.h"
 #include "../src/runtime.h"
+#include "../src/stats.h"
 
 #define UW_EXPORT    __attribute__((visibility("default")))
 #define UW_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -57,7 +57,7 @@ static __attribute__((noinline)) ssize_t guarded_sendto(bool is_send, int fd, co
 	int saved = errno;
 	ssize_t r = uw_real.sendto(fd, buf, n, flags | MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
 	if (UW_LIKELY(r == (ssize_t)n))
-		return r;
+		return uw_stats_wrote(r);
 	struct plain p = {buf, to, tolen};
 	struct uw_call c = {.fd = fd,
 			    .e = e,
@@ -68,7 +68,7 @@ static __attribute__((noinline)) ssize_t guarded_sendto(bool is_send, int fd, co
 			    .attempt = sendto_attempt,
 			    .pass = sendto_pass,
 			    .ctx = &p};
-	return uw_call_finish(&c, r);
+	return uw_stats_wrote(uw_call_finish(&c, r));
 }
 
 UW_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
@@ -126,7 +126,7 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 	int saved = errno;
 	ssize_t r = uw_real.sendmsg(fd, m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (UW_LIKELY(r == (ssize_t)n))
-		return r;
+		return uw_stats_wrote(r);
 	struct uw_call c = {.fd = fd,
 			    .e = e,
 			    .app_flags = flags,
@@ -136,5 +136,5 @@ UW_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 			    .attempt = uw_sendmsg_attempt,
 			    .pass = uw_sendmsg_pass,
 			    .ctx = (void *)m};
-	return uw_call_finish(&c, r);
+	return uw_stats_wrote(uw_call_finish(&c, r));
 }

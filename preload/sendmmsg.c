@@ -9,6 +9,18 @@
 
 #define ATTEMPT_NEEDED (-2)
 
+/* Counts the call and the bytes of the messages it reports as sent; returns r. */
+static int counted(int r, const struct mmsghdr *vec)
+{
+	if (__builtin_expect(__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) != NULL, 0)) {
+		ssize_t bytes = r < 0 ? -1 : 0;
+		for (int i = 0; i < r; i++)
+			bytes += vec[i].msg_len;
+		uw_stats_wrote(bytes);
+	}
+	return r;
+}
+
 static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int flags, int saved, int first)
 {
 	const int64_t start = uw_now_ns();
@@ -79,6 +91,6 @@ UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
 	int saved = errno;
 	int r = uw_real.sendmmsg(fd, vec, vlen, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (UW_LIKELY(r == (int)vlen) && vec[r - 1].msg_len >= uw_msg_len(&vec[r - 1].msg_hdr))
-		return r;
-	return finish(fd, e, vec, vlen, flags, saved, r);
+		return counted(r, vec);
+	return counted(finish(fd, e, vec, vlen, flags, saved, r), vec);
 }

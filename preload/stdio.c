@@ -97,6 +97,7 @@ static __attribute__((noinline)) int enter_slow(FILE *fp, int fd, struct guard *
 		return PASS;
 	g->fd = fd;
 	g->start = uw_now_ns();
+	uw_stats_count(UW_STAT_STDIO_WRITES);
 	return GO;
 }
 
@@ -254,6 +255,8 @@ static int guarded_vdprintf(int fd, int flag, const char *f, va_list ap, const c
 		errno = saved;
 		go = uw_kind_is_socket(uw_e_kind(uw_fd_load(fd)));
 		g.start = uw_now_ns();
+		if (go)
+			uw_stats_count(UW_STAT_STDIO_WRITES);
 	}
 	int r = flag < 0 ? REAL(vdprintf, fd, f, ap) : REAL(__vdprintf_chk, fd, flag, f, ap);
 	if (go && r < 0)

@@ -22,6 +22,7 @@ struct sf {
 	int saved;
 	bool gone; /* the fd no longer holds our socket: touch nothing there */
 	bool fired, crossed;
+	bool blocked; /* a kernel call waited for room (for the statistics) */
 	uint32_t deadline_ms;
 };
 
@@ -66,8 +67,12 @@ ssize_t uw_ticked_call(struct uw_ticked *t)
 {
 	struct sf s = {0};
 	ssize_t out = ticked(t, &s);
-	if (s.start)
+	if (s.start) { /* a guarded call */
 		ended(&s, out);
+		if (s.blocked)
+			uw_stats_blocked();
+		uw_stats_wrote(out);
+	}
 	return out;
 }
 
@@ -143,6 +148,7 @@ static ssize_t ticked(struct uw_ticked *t, struct sf *s)
 		if (r > 0) {
 			s->done += (size_t)r;
 			s->progress = uw_now_ns();
+			s->blocked |= (size_t)r < want && s->progress - before >= tick;
 			/* Short well inside the tick: end of file, or a signal the
 			 * application should see now. Otherwise the tick ran out: go on. */
 			if (s->done == count || ((size_t)r < want && s->progress - before < tick))
@@ -154,6 +160,7 @@ static ssize_t ticked(struct uw_ticked *t, struct sf *s)
 		if (errno == EAGAIN) {
 			if (!uw_fd_is_blocking(out))
 				return done_or(s, EAGAIN);
+			s->blocked = true;
 			continue;
 		}
 		if (errno == ETIMEDOUT)

@@ -46,6 +46,7 @@ static bool begin(struct uw_tls_call *t, void *ssl, const char *name, const void
 	t->fd = UW_TLS_FD_UNKNOWN;
 	t->start_ns = uw_cfg.deadline_total ? uw_now_ns() : 0;
 	uw_tls_current = t;
+	uw_stats_count(UW_STAT_TLS_WRITES);
 	return true;
 }
 

@@ -37,7 +37,7 @@ static __attribute__((noinline)) ssize_t write_socket(int fd, const void *buf, s
 	int saved = errno;
 	ssize_t r = uw_real.send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL | eor(e));
 	if (UW_LIKELY(r == (ssize_t)n))
-		return r;
+		return uw_stats_wrote(r);
 	struct uw_call c = {.fd = fd,
 			    .e = e,
 			    .saved_errno = saved,
@@ -46,7 +46,7 @@ static __attribute__((noinline)) ssize_t write_socket(int fd, const void *buf, s
 			    .attempt = write_attempt,
 			    .pass = write_pass,
 			    .ctx = (void *)buf};
-	return uw_call_finish(&c, r);
+	return uw_stats_wrote(uw_call_finish(&c, r));
 }
 
 UW_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -96,7 +96,7 @@ UW_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt};
 	ssize_t r = uw_real.sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL | eor(e));
 	if (UW_LIKELY(r == (ssize_t)n))
-		return r;
+		return uw_stats_wrote(r);
 	struct vec v = {iov, cnt};
 	struct uw_call c = {.fd = fd,
 			    .e = e,
@@ -106,5 +106,5 @@ UW_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 			    .attempt = writev_attempt,
 			    .pass = writev_pass,
 			    .ctx = &v};
-	return uw_call_finish(&c, r);
+	return uw_stats_wrote(uw_call_finish(&c, r));
 }

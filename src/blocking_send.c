@@ -18,6 +18,7 @@
 #include "restart.h"
 #include "runtime.h"
 #include "sockinfo.h"
+#include "stats.h"
 #include "tcp_uto.h"
 #include "tls_call.h"
 
@@ -172,6 +173,7 @@ static ssize_t finish(struct uw_call *c, ssize_t r, struct watch *w)
 			uint64_t app_us = uw_app_sndtimeo_us(c->fd, c->e);
 			app_ns = (int64_t)app_us * 1000;
 			waited_before = w->waited = true;
+			uw_stats_blocked();
 			/* No deadline (a rule says off, or only UNWEDGE_WARN_AFTER is
 			 * on): wait as the kernel would, for ever. */
 			w->deadline_ms = uw_policy_timeout_ms(c->fd, &c->e);

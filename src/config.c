@@ -27,6 +27,7 @@ const struct uw_option uw_options[UW_OPT_COUNT] = {
 	[UW_OPT_KEEPALIVE] = {"UNWEDGE_KEEPALIVE", "--keepalive",
 			      "IDLE,INTERVAL,COUNT such as 30s,5s,3 (whole seconds); or off", "off"},
 	[UW_OPT_BACKTRACE] = {"UNWEDGE_BACKTRACE", "--backtrace", "0 or 1 (also off, on)", "0"},
+	[UW_OPT_STATS] = {"UNWEDGE_STATS", "--stats", "0 or 1 (also off, on)", "0"},
 };
 
 void uw_config_defaults(struct uw_config *c)
@@ -292,6 +293,14 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 			break;
 		c->backtrace = choice == 1;
 		return 0;
+	case UW_OPT_STATS:
+		choice = pick(value, "0", "1");
+		if (choice < 0)
+			choice = pick(value, "off", "on");
+		if (choice < 0)
+			break;
+		c->stats = choice == 1;
+		return 0;
 	case UW_OPT_COUNT:
 		break;
 	}
@@ -384,7 +393,7 @@ bool uw_config_equal(const struct uw_config *a, const struct uw_config *b)
 	       (a->keep_cnt == 0 ||
 		(a->keep_idle_s == b->keep_idle_s && a->keep_intvl_s == b->keep_intvl_s)) &&
 	       strcmp(a->only_cmds, b->only_cmds) == 0 && strcmp(a->skip_cmds, b->skip_cmds) == 0 &&
-	       a->backtrace == b->backtrace && a->guard == b->guard;
+	       a->backtrace == b->backtrace && a->stats == b->stats && a->guard == b->guard;
 }
 
 static void show_duration(uint32_t ms, char *buf, size_t len)
@@ -448,6 +457,9 @@ void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_
 	case UW_OPT_BACKTRACE:
 		word = c->backtrace ? "1" : "0";
 		break;
+	case UW_OPT_STATS:
+		word = c->stats ? "1" : "0";
+		break;
 	case UW_OPT_KEEPALIVE:
 		if (c->keep_cnt == 0)
 			snprintf(buf, len, "off");
@@ -478,6 +490,7 @@ const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt)
 	case UW_OPT_SKIP_CMDS:
 	case UW_OPT_KEEPALIVE:
 	case UW_OPT_BACKTRACE:
+	case UW_OPT_STATS:
 	case UW_OPT_TIMEOUT:
 	case UW_OPT_TCP_USER_TIMEOUT_SCOPE:
 	case UW_OPT_DEADLINE:

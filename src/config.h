@@ -23,6 +23,7 @@ enum uw_opt {
 	UW_OPT_SKIP_CMDS,
 	UW_OPT_KEEPALIVE,
 	UW_OPT_BACKTRACE,
+	UW_OPT_STATS,
 	UW_OPT_COUNT
 };
 
@@ -65,6 +66,7 @@ struct uw_config {
 	 * warning, so the write wrappers must guard calls. */
 	bool guard;
 	bool backtrace; /* call stacks in timeout events (loads libunwedge-backtrace.so) */
+	bool stats;	/* UNWEDGE_STATS=1: live counters in a file (src/stats.h) */
 };
 
 void uw_config_defaults(struct uw_config *c);

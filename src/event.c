@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "runtime.h"
+#include "stats.h"
 #include "tls_call.h"
 
 const char *uw_event_name(enum uw_event_kind kind)
@@ -210,6 +211,7 @@ static void backtrace_field(struct out *o)
 
 void uw_event_log(const struct uw_event *ev)
 {
+	uw_stats_event(ev); /* counted whether or not the line gets out */
 	if (uw_cfg.log_off || !allowed())
 		return;
 	int saved = errno;

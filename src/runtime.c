@@ -9,6 +9,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "real.h"
+#include "stats.h"
 
 struct uw_config uw_cfg;
 atomic_bool uw_active;
@@ -101,6 +102,8 @@ void uw_runtime_init(char **envp)
 		uw_backtrace_load();
 	if (!c.guard && c.uto_ms == 0 && c.keep_cnt == 0)
 		return;
+	if (c.stats)
+		uw_stats_start();
 	atomic_store_explicit(&uw_active, true, memory_order_release);
 }
 

@@ -19,6 +19,7 @@
 #include "check/check_cmd.h"
 #include "check/program.h"
 #include "config_cmd.h"
+#include "stat.h"
 #include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
@@ -51,6 +52,8 @@ static void usage(FILE *f)
 		"can the preload protect that program? if not, what can (exit 0 yes, 1 no)");
 	fprintf(f, "  %-27s %s\n", "unwedge config",
 		"the settings the UNWEDGE_* variables here give; exit 2 if one is invalid");
+	fprintf(f, "  %-27s %s\n", "unwedge stat PID|--all",
+		"live statistics of processes run with --stats 1 (--prom: Prometheus format)");
 	fprintf(f, "\n  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
@@ -142,6 +145,8 @@ int main(int argc, char **argv)
 		return uw_check_command(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "config"))
 		return uw_config_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "stat"))
+		return uw_stat_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];

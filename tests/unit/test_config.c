@@ -200,8 +200,9 @@ static void show_round_trips(void)
 		{"UNWEDGE_SKIP_CMDS", "sh"},
 		{"UNWEDGE_KEEPALIVE", "30s,5s,3"},
 		{"UNWEDGE_BACKTRACE", "on"},
+		{"UNWEDGE_STATS", "1"},
 	};
-	round_trip(ops, 10);
+	round_trip(ops, 11);
 	const char *const keep[][2] = {{"UNWEDGE_TIMEOUT", "1s"}, {"UNWEDGE_KEEPALIVE", "2s,1s,3"}};
 	round_trip(keep, 2);
 }

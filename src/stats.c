@@ -1,0 +1,276 @@
+#include "stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "fmt.h"
+#include "log.h"
+
+struct uw_stats_file *uw_stats;
+
+/* The file that uw_stats maps, and the process it belongs to: only that
+ * process removes it at exit (not a child that inherited the variables). */
+static char path[64];
+static pid_t owner;
+
+static const char *why(int err)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return "permission denied";
+	case ENOENT:
+		return "no such directory";
+	case ELOOP:
+		return "it is a symbolic link";
+	case ENOTDIR:
+		return "it is not a directory";
+	case ENOSPC:
+		return "no space left";
+	case EROFS:
+		return "read-only file system";
+	case EISDIR:
+		return "a directory is in the way";
+	default:
+		return "system error";
+	}
+}
+
+/* One log line: statistics are off in this process (unwedge itself stays on). */
+static void off(const char *what, const char *where, const char *detail)
+{
+	char line[320];
+	struct uw_buf b;
+	uw_buf_init(&b, line, sizeof line - 1);
+	uw_buf_str(&b, "unwedge: pid=");
+	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_str(&b, ": live statistics are off in this process: ");
+	uw_buf_str(&b, what);
+	uw_buf_str(&b, where);
+	uw_buf_str(&b, ": ");
+	uw_buf_str(&b, detail);
+	line[b.len++] = '\n';
+	uw_log_line(line, b.len);
+}
+
+static void sys_close(int fd)
+{
+	syscall(SYS_close, fd);
+}
+
+/* Field 22 of /proc/self/stat: when the process started, in clock ticks after
+ * boot. With the pid it names one process for good; 0 if /proc is missing. */
+static uint64_t start_ticks(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	sys_close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
+	if (!p)
+		return 0;
+	for (int field = 2; *p && field < 22; p++)
+		field += *p == ' ';
+	uint64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	return v;
+}
+
+/* The inode of our pid namespace: pids name processes only within it, and
+ * /dev/shm may be shared with other namespaces (a container run with the
+ * host's IPC namespace). */
+static uint64_t pidns(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Creates this process's file and maps it: anywhere, or at `at` in place of
+ * what is mapped there (the parent's file, in a child after fork). Returns
+ * the mapping, or NULL after one log line. */
+static struct uw_stats_file *create(void *at)
+{
+	static char zero[UW_STATS_FILE_SIZE];
+	const uid_t uid = geteuid();
+	const pid_t pid = getpid();
+	char full[64]; /* the directory, then / and the pid */
+	struct uw_buf b;
+
+	uw_buf_init(&b, full, sizeof full - 1);
+	uw_buf_str(&b, UW_STATS_DIR_PREFIX);
+	uw_buf_u64(&b, uid);
+	const size_t dir_len = b.len;
+	uw_buf_str(&b, "/");
+	uw_buf_u64(&b, (uint64_t)pid);
+	full[b.len] = 0;
+	const char *name = full + dir_len + 1;
+
+	full[dir_len] = 0;
+	if (mkdir(full, 0700) != 0 && errno != EEXIST)
+		return off("cannot create ", full, why(errno)), NULL;
+	/* Only a directory of our own that nobody else can write to: anyone can
+	 * create names in /dev/shm, so this one may have been planted. */
+	int dfd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return off("cannot use ", full, why(errno)), NULL;
+	struct stat st;
+	if (fstat(dfd, &st) != 0 || st.st_uid != uid || (st.st_mode & 022)) {
+		sys_close(dfd);
+		return off("refusing ", full,
+			   "it is owned by another user or writable by others (it must be owned by the "
+			   "process's effective user, mode 0700)"),
+		       NULL;
+	}
+	full[dir_len] = '/';
+	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by an earlier process with this pid that did not exit normally,
+		 * or by this very process before it called exec. In a directory only
+		 * we can write to, it is ours to replace (a symbolic link is removed,
+		 * never followed). */
+		unlinkat(dfd, name, 0);
+		fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	int err = errno;
+	if (fd >= 0)
+		fchmod(fd, 0600); /* whatever the umask */
+	/* The page is allocated now: a full /dev/shm fails here, not with SIGBUS
+	 * at the first count. */
+	if (fd >= 0 && pwrite(fd, zero, sizeof zero, 0) != (ssize_t)sizeof zero) {
+		err = errno;
+		unlinkat(dfd, name, 0);
+		sys_close(fd);
+		fd = -1;
+	}
+	void *m = MAP_FAILED;
+	if (fd >= 0) {
+		m = mmap(at, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0),
+			 fd, 0);
+		err = errno;
+		sys_close(fd);
+		if (m == MAP_FAILED)
+			unlinkat(dfd, name, 0);
+	}
+	sys_close(dfd);
+	if (m == MAP_FAILED)
+		return off("cannot create ", full, why(err)), NULL;
+
+	struct uw_stats_file *s = m;
+	s->version = UW_STATS_VERSION;
+	s->size = sizeof *s;
+	s->pid = pid;
+	s->uid = uid;
+	s->start_ticks = start_ticks();
+	s->pidns = pidns();
+	const char *comm = program_invocation_short_name ? program_invocation_short_name : "";
+	size_t n = strlen(comm);
+	memcpy(s->comm, comm, n < sizeof s->comm ? n : sizeof s->comm - 1);
+	__atomic_store_n(&s->magic, UW_STATS_MAGIC, __ATOMIC_RELEASE);
+
+	memcpy(path, full, sizeof path);
+	owner = pid;
+	return s;
+}
+
+/* In the child after fork(): its own file, at the address of the parent's, so
+ * a count already under way lands in the child's file and never in the
+ * parent's. If that fails, counting goes to anonymous memory, then stops. */
+static void in_child(void)
+{
+	struct uw_stats_file *s = __atomic_load_n(&uw_stats, __ATOMIC_RELAXED);
+	if (!s || create(s))
+		return;
+	mmap(s, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	owner = 0;
+	__atomic_store_n(&uw_stats, NULL, __ATOMIC_RELAXED);
+}
+
+void uw_stats_start(void)
+{
+	struct uw_stats_file *s = create(NULL);
+	if (!s)
+		return;
+	pthread_atfork(NULL, NULL, in_child);
+	__atomic_store_n(&uw_stats, s, __ATOMIC_RELEASE);
+}
+
+/* At exit(), the process removes its own file. One that dies by a signal or
+ * _exit leaves it: `unwedge stat` tells, and removes it. */
+__attribute__((destructor)) static void stats_exit(void)
+{
+	if (__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) && owner == getpid())
+		unlink(path);
+}
+
+static void count_peer(struct uw_stats_file *s, const char *addr, uint32_t len)
+{
+	for (int i = 0; i < UW_STATS_PEERS; i++) {
+		struct uw_stats_peer *p = &s->peer[i];
+		uint32_t state = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+		if (state == 0 && __atomic_compare_exchange_n(&p->state, &state, 1, false, __ATOMIC_ACQUIRE,
+							      __ATOMIC_ACQUIRE)) {
+			memcpy(p->addr, addr, len);
+			p->len = len;
+			__atomic_fetch_add(&p->count, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&p->state, 2, __ATOMIC_RELEASE);
+			return;
+		}
+		/* state now holds what is there: another thread may be filling it (1). */
+		if (state == 2 && p->len == len && memcmp(p->addr, addr, len) == 0) {
+			__atomic_fetch_add(&p->count, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	uw_stats_add(s, UW_STAT_PEERS_OTHER, 1);
+}
+
+void uw_stats_event(const struct uw_event *ev)
+{
+	struct uw_stats_file *s = __atomic_load_n(&uw_stats, __ATOMIC_RELAXED);
+	enum uw_stat i;
+	if (!s)
+		return;
+	switch (ev->kind) {
+	case UW_EV_TIMEOUT:
+		i = UW_STAT_TIMEOUTS;
+		break;
+	case UW_EV_KERNEL_TIMEOUT:
+		i = UW_STAT_KERNEL_TIMEOUTS;
+		break;
+	case UW_EV_CROSSED:
+		i = UW_STAT_CROSSED;
+		break;
+	case UW_EV_SLOW:
+		uw_stats_add(s, UW_STAT_SLOW, 1);
+		return;
+	default:
+		return;
+	}
+	int saved = errno;
+	uw_stats_add(s, i, 1);
+	char addr[UW_STATS_PEER_LEN];
+	struct uw_buf b;
+	uw_buf_init(&b, addr, sizeof addr);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (syscall(SYS_getpeername, ev->fd, (struct sockaddr *)&ss, &len) == 0)
+		uw_buf_sockaddr(&b, (struct sockaddr *)&ss, len);
+	else
+		uw_buf_str(&b, "unknown");
+	count_peer(s, addr, (uint32_t)b.len);
+	errno = saved;
+}
