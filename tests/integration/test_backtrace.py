@@ -281,11 +281,10 @@ def json_frames():
     check(res is not None and res["errno"] == "ETIMEDOUT", "%s" % res)
     evs = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
     check(len(evs) == 1 and isinstance(evs[0].get("backtrace"), list), "want one event with a frame array: %r" % err)
-    names = [f.get("symbol") for f in evs[0]["backtrace"]
-             if not (f.get("module") or "").startswith(SANITIZER_RUNTIMES)]
-    check(names[:3] == ["flush_headers", "do_request", "main"], "frames: %s" % evs[0]["backtrace"])
-    check(all(f["module"] == "wbacktrace" and isinstance(f["module_offset"], int) for f in evs[0]["backtrace"][:3]),
-          "%s" % evs[0]["backtrace"][:3])
+    own = [f for f in evs[0]["backtrace"] if not (f.get("module") or "").startswith(SANITIZER_RUNTIMES)]
+    check([f.get("symbol") for f in own[:3]] == ["flush_headers", "do_request", "main"],
+          "frames: %s" % evs[0]["backtrace"])
+    check(all(f["module"] == "wbacktrace" and isinstance(f["module_offset"], int) for f in own[:3]), "%s" % own[:3])
 
 
 @test("backtrace/observe-and-slow-events")
