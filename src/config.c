@@ -42,11 +42,11 @@ void uw_config_defaults(struct uw_config *c)
 /* The value as it may be shown: printable ASCII as is, anything else as \xHH,
  * at most 80 characters. An environment value can hold newlines or terminal
  * escapes; the message must stay one harmless line. */
-static void shown(char *out, size_t outlen, const char *value)
+static void shown_max(char *out, size_t outlen, const char *value, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i = 0;
-	for (; value[i] && i < 80 && o + 5 < outlen; i++) {
+	for (; value[i] && i < max && o + 5 < outlen; i++) {
 		unsigned char ch = (unsigned char)value[i];
 		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
 			out[o++] = (char)ch;
@@ -62,6 +62,11 @@ static void shown(char *out, size_t outlen, const char *value)
 		o += 3;
 	}
 	out[o] = 0;
+}
+
+static void shown(char *out, size_t outlen, const char *value)
+{
+	shown_max(out, outlen, value, 80);
 }
 
 static void fail(char *err, size_t errlen, const char *label, const char *value, const char *why)
@@ -260,9 +265,11 @@ int uw_config_set(struct uw_config *c, enum uw_opt opt, const char *value, const
 	case UW_OPT_LOG_RATE:
 		return set_rate(c, value, label, err, errlen);
 	case UW_OPT_RULES: {
-		char rwhy[200];
+		char rwhy[200], safe[800];
 		if (uw_rules_parse(&c->rules, value, rwhy, sizeof rwhy) != 0) {
-			fail(err, errlen, label, value, rwhy);
+			/* The reason quotes the rule as written: keep the line harmless. */
+			shown_max(safe, sizeof safe, rwhy, sizeof rwhy);
+			fail(err, errlen, label, value, safe);
 			return -1;
 		}
 		return 0;

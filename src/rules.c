@@ -77,27 +77,11 @@ static int parse_net(struct uw_rule *r, const char *s, size_t n)
 	return 0;
 }
 
-/* The message quotes the rule: printable ASCII as is, the rest as \xHH, so it
- * stays one harmless line. */
+/* The message quotes the rule as written; the caller makes it printable. */
 static int fail(char *why, size_t whylen, unsigned idx, const char *what, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	char shown[256];
-	size_t o = 0;
-	for (size_t i = 0; i < n && i < 60 && o + 5 < sizeof shown; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-			shown[o++] = (char)ch;
-		} else {
-			shown[o++] = '\\';
-			shown[o++] = 'x';
-			shown[o++] = hex[ch >> 4];
-			shown[o++] = hex[ch & 15];
-		}
-	}
-	shown[o] = 0;
 	if (why && whylen)
-		snprintf(why, whylen, "rule %u: %s '%s'", idx, what, shown);
+		snprintf(why, whylen, "rule %u: %s '%.*s'", idx, what, (int)(n > 60 ? 60 : n), s);
 	return -1;
 }
 
