@@ -92,13 +92,27 @@ static ssize_t ticked(struct uw_ticked *t, struct sf *s)
 	}
 	if (count == 0)
 		return t->pass(t);
+	uint32_t deadline_ms = uw_policy_timeout_ms(out, &e);
+	if (uw_cfg.observe || deadline_ms == 0) {
+		/* Nothing to enforce (observe mode, a rule says off, or only
+		 * UNWEDGE_WARN_AFTER is on): the kernel's own blocking call, with no
+		 * SO_SNDTIMEO tick on the socket, timed and reported when it returns. */
+		*s = (struct sf){.fd = out, .e = e, .name = name, .count = count, .deadline_ms = deadline_ms};
+		s->start = uw_now_ns();
+		ssize_t r = t->pass(t);
+		int err = errno;
+		s->done = r > 0 ? (size_t)r : 0;
+		s->crossed = uw_cfg.observe && deadline_ms &&
+			     uw_now_ns() - s->start >= (int64_t)deadline_ms * 1000000;
+		errno = err;
+		return r;
+	}
 	e = uw_backstop_ensure(out, e);
 	*s = (struct sf){.fd = out, .e = e, .name = name, .count = count, .saved = errno};
 	s->start = s->progress = uw_now_ns();
 	s->app_ns = (int64_t)uw_app_sndtimeo_us(out, e) * 1000;
-	s->deadline_ms = uw_policy_timeout_ms(out, &s->e);
-	/* No deadline: a rule says off, or only UNWEDGE_WARN_AFTER is on. */
-	int64_t ours_ns = s->deadline_ms ? (int64_t)s->deadline_ms * 1000000 : INT64_MAX / 2;
+	s->deadline_ms = deadline_ms;
+	const int64_t ours_ns = (int64_t)deadline_ms * 1000000;
 	int64_t tick_set = 0;
 	for (bool again = false;; again = true) {
 		/* Between kernel calls another thread may have closed the fd and put
@@ -115,20 +129,6 @@ static ssize_t ticked(struct uw_ticked *t, struct sf *s)
 		if (now >= ours) {
 			uint64_t waited =
 				(uint64_t)(now - (uw_cfg.deadline_total ? s->start : s->progress)) / 1000000;
-			if (uw_cfg.observe) {
-				struct uw_event ev = {.kind = UW_EV_CROSSED,
-						      .fd = out,
-						      .e = s->e,
-						      .call = name,
-						      .moved = s->done,
-						      .want = count,
-						      .waited_ms = (int64_t)waited,
-						      .deadline_ms = s->deadline_ms};
-				uw_event_log(&ev);
-				s->crossed = true;
-				ours_ns = INT64_MAX / 2;
-				continue;
-			}
 			s->fired = true;
 			uw_timeout_fire(out, e, name, s->done, count, waited);
 			return done_or(s, ETIMEDOUT);

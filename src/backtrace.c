@@ -82,13 +82,23 @@ bool uw_backtrace_loaded(void)
 	return ops != NULL;
 }
 
-static bool enough_stack(void)
+static bool stack_room(size_t need)
 {
 	stack_t ss;
 	char here;
 	if (syscall(SYS_sigaltstack, NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK))
 		return true;
-	return (uintptr_t)&here - (uintptr_t)ss.ss_sp >= STACK_NEEDED;
+	return (uintptr_t)&here - (uintptr_t)ss.ss_sp >= need;
+}
+
+static bool enough_stack(void)
+{
+	return stack_room(STACK_NEEDED);
+}
+
+bool uw_backtrace_wanted(size_t caller_needs)
+{
+	return ops != NULL && !uw_cfg.log_off && stack_room(STACK_NEEDED + caller_needs);
 }
 
 int uw_backtrace_capture(void **ips, int max)

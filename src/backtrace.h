@@ -22,6 +22,11 @@ void uw_backtrace_load(void);
 
 bool uw_backtrace_loaded(void);
 
+/* Should an event carry a stack? Backtraces are on, and the stack (an
+ * alternate signal stack may be small) has room for the unwinder and for
+ * caller_needs bytes more that the caller is about to put on it. */
+bool uw_backtrace_wanted(size_t caller_needs);
+
 /* The calling thread's return addresses, innermost first, starting at the
  * application's call into unwedge (write, send, SSL_write...). Returns how
  * many, 0 when backtraces are off or the stack cannot be unwound safely. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -211,7 +212,9 @@ static ssize_t finish(struct uw_call *c, ssize_t r, struct watch *w)
 				return result(c, ETIMEDOUT);
 			}
 			int64_t until = app < ours ? app : ours;
-			int ms = (int)((until - now + 999999) / 1000000);
+			/* No deadline at all: wait as the kernel would, for ever. */
+			int64_t left_ms = (until - now + 999999) / 1000000;
+			int ms = until >= INT64_MAX / 4 ? -1 : left_ms > INT_MAX ? INT_MAX : (int)left_ms;
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int pr = poll(&p, 1, ms);
 			if (pr > 0)

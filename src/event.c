@@ -97,7 +97,7 @@ static void field_str(struct out *o, const char *k, const char *v)
 {
 	key(o, k);
 	if (o->json)
-		uw_buf_json_str(&o->b, v, 4096);
+		uw_buf_json_str(&o->b, v, 128);
 	else
 		uw_buf_str(&o->b, v);
 }
@@ -190,8 +190,6 @@ static bool json_frame(const struct uw_bt_frame *f, void *arg)
  * array of frames, or "unavailable". */
 static void backtrace_field(struct out *o)
 {
-	if (!uw_backtrace_loaded())
-		return;
 	if (!o->json) {
 		uw_backtrace_append(&o->b);
 		return;
@@ -209,6 +207,27 @@ static void backtrace_field(struct out *o)
 	uw_buf_str(&o->b, "]");
 }
 
+/* The fields are capped so that a JSON line always fits SMALL_LINE; frames
+ * stop short of the end of BIG_LINE. */
+#define SMALL_LINE 2304
+#define BIG_LINE   (SMALL_LINE + UW_BT_TEXT_MAX * 4)
+
+/* The last resort if a JSON line was cut after all: a shorter one that parses. */
+static void json_truncated(struct out *o, const struct uw_event *ev)
+{
+	o->b.len = 0;
+	uw_buf_str(&o->b, "{\"time\":\"");
+	uw_buf_utc_now(&o->b);
+	uw_buf_str(&o->b, "\",\"event\":\"");
+	uw_buf_str(&o->b, uw_event_name(ev->kind));
+	uw_buf_str(&o->b, "\"");
+	field_u64(o, "pid", (uint64_t)getpid());
+	key(o, "fd");
+	uw_buf_i64(&o->b, ev->fd);
+	field_str(o, "call", ev->call);
+	uw_buf_str(&o->b, ",\"truncated\":true");
+}
+
 void uw_event_log(const struct uw_event *ev)
 {
 	uw_stats_event(ev); /* counted whether or not the line gets out */
@@ -216,7 +235,8 @@ void uw_event_log(const struct uw_event *ev)
 		return;
 	int saved = errno;
 	/* Small unless frames come: this may run on a signal handler's stack. */
-	char line[uw_backtrace_loaded() ? 1536 + UW_BT_TEXT_MAX * 4 : 1536];
+	bool with_stack = ev->kind != UW_EV_COMPLETED && uw_backtrace_wanted(BIG_LINE);
+	char line[with_stack ? BIG_LINE : SMALL_LINE];
 	struct out o = {.json = uw_cfg.log_json};
 	/* Room for the newline, and for JSON's closing brace. */
 	uw_buf_init(&o.b, line, sizeof line - 2);
@@ -227,7 +247,8 @@ void uw_event_log(const struct uw_event *ev)
 		uw_buf_str(&o.b, uw_event_name(ev->kind));
 		uw_buf_str(&o.b, "\"");
 		field_u64(&o, "pid", (uint64_t)getpid());
-		field_str(&o, "program", program_invocation_short_name);
+		key(&o, "program");
+		uw_buf_json_str(&o.b, program_invocation_short_name, 48);
 		key(&o, "fd");
 		uw_buf_i64(&o.b, ev->fd);
 	} else {
@@ -250,7 +271,7 @@ void uw_event_log(const struct uw_event *ev)
 		if (sni) {
 			key(&o, "tls_server");
 			if (o.json)
-				uw_buf_json_str(&o.b, sni, 255);
+				uw_buf_json_str(&o.b, sni, 64);
 			else
 				uw_buf_printable(&o.b, sni, 255);
 		}
@@ -289,11 +310,18 @@ void uw_event_log(const struct uw_event *ev)
 		result(&o, ev);
 	if (ev->action)
 		field_str(&o, "action", ev->action);
-	if (ev->kind != UW_EV_COMPLETED)
+	if (with_stack)
 		backtrace_field(&o);
+	else if (ev->kind != UW_EV_COMPLETED && uw_backtrace_loaded())
+		field_str(&o, "backtrace", "unavailable"); /* no room on this stack */
 	unsigned long dropped = atomic_exchange(&suppressed, 0);
 	if (dropped)
 		field_u64(&o, "suppressed", dropped);
+	if (o.json && o.b.len >= o.b.cap) {
+		json_truncated(&o, ev);
+		if (dropped)
+			field_u64(&o, "suppressed", dropped);
+	}
 	if (o.json)
 		line[o.b.len++] = '}';
 	line[o.b.len++] = '\n';

@@ -136,10 +136,14 @@ void uw_buf_sockaddr(struct uw_buf *b, const struct sockaddr *sa, socklen_t len)
 											  : "?",
 					   1);
 		} else {
+			/* A client chooses its path: newlines or spaces in it must not
+			 * forge or split log lines. */
+			char path[sizeof un->sun_path + 1];
 			size_t i = 0;
-			while (i < n && un->sun_path[i])
-				i++;
-			uw_buf_mem(b, un->sun_path, i);
+			for (; i < n && i < sizeof un->sun_path && un->sun_path[i]; i++)
+				path[i] = un->sun_path[i];
+			path[i] = 0;
+			uw_buf_printable(b, path, i);
 		}
 	} else {
 		uw_buf_str(b, "family-");
@@ -161,17 +165,41 @@ void uw_buf_printable(struct uw_buf *b, const char *s, size_t max)
 	}
 }
 
+/* The length of the valid UTF-8 sequence at s (at most avail bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (n == 0 || n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+	    (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 void uw_buf_json_str(struct uw_buf *b, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t len = 0;
+	while (len < max && s[len])
+		len++;
 	uw_buf_str(b, "\"");
-	for (size_t i = 0; s[i] && i < max; i++) {
+	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
+		size_t u = ch >= 0x80 ? utf8_len((const unsigned char *)s + i, len - i) : 0;
 		if (ch == '"' || ch == '\\') {
 			char esc[2] = {'\\', (char)ch};
 			uw_buf_mem(b, esc, 2);
 		} else if (ch >= 0x20 && ch < 0x7f) {
 			uw_buf_mem(b, (const char *)&s[i], 1);
+		} else if (u) {
+			uw_buf_mem(b, &s[i], u);
+			i += u - 1;
 		} else {
 			char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
 			uw_buf_mem(b, esc, 6);

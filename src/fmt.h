@@ -20,8 +20,9 @@ void uw_buf_i64(struct uw_buf *b, int64_t v);
 /* Text from outside (a TLS server name a client sent): printable ASCII as is,
  * anything else as \xHH, at most max bytes of input. Keeps a log line one line. */
 void uw_buf_printable(struct uw_buf *b, const char *s, size_t max);
-/* A JSON string with its quotes; bytes outside printable ASCII as \u00HH, so
- * the line stays valid JSON whatever the input (at most max bytes of it). */
+/* A JSON string with its quotes: valid UTF-8 as it is, other bytes outside
+ * printable ASCII as \u00HH, so the line stays valid JSON whatever the input
+ * (at most max bytes of it). */
 void uw_buf_json_str(struct uw_buf *b, const char *s, size_t max);
 /* The wall-clock time as RFC 3339 UTC with milliseconds: 2026-11-28T21:07:27.123Z.
  * Computed here: gmtime_r takes glibc's time zone lock. */

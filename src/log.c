@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -12,14 +15,22 @@
 #include "fmt.h"
 #include "runtime.h"
 
+/* Never waits: a log line must not wedge the program it reports on. A socket
+ * (journald's stream) is written with MSG_DONTWAIT; anything else (a pipe to
+ * a log shipper that stopped reading, a terminal held by ^S) only while poll
+ * says it has room, in pieces no larger than a pipe writes atomically. What
+ * does not fit is dropped. O_NONBLOCK is never set: it belongs to the open
+ * file, shared with the application. */
 static void put(int fd, const char *line, size_t len)
 {
 	int saved = errno;
-	/* A socket (journald's stream) may itself be wedged: never wait on it. */
 	ssize_t r = syscall(SYS_sendto, fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 	if (r < 0 && errno == ENOTSOCK) {
 		while (len > 0) {
-			r = syscall(SYS_write, fd, line, len);
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			if (syscall(SYS_poll, &p, 1, 0) != 1 || !(p.revents & POLLOUT))
+				break;
+			r = syscall(SYS_write, fd, line, len < PIPE_BUF ? len : PIPE_BUF);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -46,16 +57,17 @@ static void to_syslog(const char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\n')
 		len--;
-	char msg[1400];
+	char head[48];
 	struct uw_buf b;
-	uw_buf_init(&b, msg, sizeof msg - 1);
+	uw_buf_init(&b, head, sizeof head);
 	uw_buf_str(&b, SYSLOG_PRI "unwedge[");
 	uw_buf_u64(&b, (uint64_t)getpid());
 	uw_buf_str(&b, "]: ");
 	/* The line itself starts with "unwedge: " in text form. */
 	if (len >= 9 && memcmp(line, "unwedge: ", 9) == 0)
 		line += 9, len -= 9;
-	uw_buf_mem(&b, line, len);
+	/* Sent as it is, whatever its length: a cut JSON line would not parse. */
+	struct iovec v[3] = {{head, b.len}, {(void *)line, len}, {"", 1}};
 	struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
 	int types[2] = {SOCK_DGRAM, SOCK_STREAM};
 	for (int i = 0; i < 2; i++) {
@@ -65,9 +77,8 @@ static void to_syslog(const char *line, size_t len)
 		int r = (int)syscall(SYS_connect, fd, (struct sockaddr *)&a, sizeof a);
 		if (r == 0) {
 			/* A stream daemon reads messages ended by a NUL, as glibc sends them. */
-			size_t n = b.len + (types[i] == SOCK_STREAM);
-			msg[b.len] = 0;
-			syscall(SYS_sendto, fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+			struct msghdr m = {.msg_iov = v, .msg_iovlen = types[i] == SOCK_STREAM ? 3 : 2};
+			syscall(SYS_sendmsg, fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		}
 		int err = errno;
 		syscall(SYS_close, fd);
@@ -93,10 +104,31 @@ void uw_log_line(const char *line, size_t len)
 	/* Opened per line: a daemon that closes every fd at start-up cannot take our
 	 * fd away, nor have its own socket land on a number we would write to. */
 	int saved = errno;
+	/* O_NONBLOCK: a FIFO at the path (a log shipper's, or one planted in a
+	 * shared directory) would block the open itself. Only a regular file is
+	 * written to. */
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, uw_cfg.log_path,
-			      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+			      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+			      0600);
+	struct stat st;
+	const char *why = NULL;
+	if (fd >= 0 && (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		syscall(SYS_close, fd);
+		fd = -1;
+		why = "not a regular file";
+	}
 	if (fd >= 0) {
-		put(fd, line, len);
+		/* A regular file never makes a writer wait for a reader: one write,
+		 * so that O_APPEND keeps the line whole among other writers. */
+		while (len > 0) {
+			ssize_t r = syscall(SYS_write, fd, line, len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			line += r;
+			len -= (size_t)r;
+		}
 		syscall(SYS_close, fd);
 	} else {
 		/* A symlink planted at the path (O_NOFOLLOW refuses it), a missing
@@ -109,7 +141,7 @@ void uw_log_line(const char *line, size_t len)
 			uw_buf_str(&b, "unwedge: cannot open the log file UNWEDGE_LOG=");
 			uw_buf_printable(&b, uw_cfg.log_path, UW_LOG_PATH_MAX);
 			uw_buf_str(&b, " (");
-			const char *name = strerrorname_np(errno);
+			const char *name = why ? why : strerrorname_np(errno);
 			uw_buf_str(&b, name ? name : "error");
 			uw_buf_str(&b, "); logging to stderr instead\n");
 			put(2, note, b.len);

@@ -145,7 +145,10 @@ static int parse_rule(struct uw_rule *r, unsigned idx, const char *s, const char
 			int v = port_of(colon + 1, n - (size_t)(colon + 1 - w));
 			if (v < 0)
 				return fail(why, whylen, idx, "expected a port 1 to 65535 in", w, n);
-			*(w[0] == 'p' ? &r->port : &r->lport) = v;
+			int32_t *slot = w[0] == 'p' ? &r->port : &r->lport;
+			if (*slot >= 0)
+				return fail(why, whylen, idx, "names a port twice (a socket has one):", w, n);
+			*slot = v;
 		} else if (colon && word_eq(w, (size_t)(colon - w), "path")) {
 			size_t pl = n - (size_t)(colon + 1 - w);
 			if (pl == 0 || colon[1] != '/' || pl >= sizeof r->path)
@@ -169,8 +172,13 @@ static int parse_rule(struct uw_rule *r, unsigned idx, const char *s, const char
 	if (r->path[0] &&
 	    ((r->families & (UW_RULE_TCP4 | UW_RULE_TCP6)) || r->net_af || r->port >= 0 || r->lport >= 0))
 		return fail(why, whylen, idx, "path: matches only unix sockets:", s, (size_t)(e - s));
-	if (r->net_af && !r->families)
-		r->families = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
+	if (r->net_af) {
+		unsigned fam = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
+		if (r->families && !(r->families & fam))
+			return fail(why, whylen, idx, "names a family its net: address cannot have:", s,
+				    (size_t)(e - s));
+		r->families = fam;
+	}
 	if (r->path[0])
 		r->families = UW_RULE_UNIX;
 	if ((r->port >= 0 || r->lport >= 0) && !r->families)

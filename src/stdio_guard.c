@@ -41,7 +41,8 @@ bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns)
 {
 	int err = errno;
 	uint64_t e = uw_fd_load(fd);
-	if (!uw_kind_is_socket(uw_e_kind(e)) || !uw_is_active())
+	/* Observe mode acts on nothing: whatever failed was not ours. */
+	if (!uw_kind_is_socket(uw_e_kind(e)) || !uw_is_active() || uw_cfg.observe)
 		return false;
 	if (err == ETIMEDOUT) {
 		uw_timeout_kernel(fd, e, call, 0, 0);

@@ -137,3 +137,102 @@ def rate_accounting():
 def rate_off():
     lines = storm(12, "off")
     check(sum("write timed out" in l for l in lines) == 12, "%r" % lines)
+
+
+@test("logging/fifo-at-the-log-path-never-blocks")
+def fifo_path():
+    # A FIFO nobody reads at the log path: opening it for writing would block.
+    with Scratch() as s:
+        path = os.path.join(s.dir, "unwedge.log")
+        os.mkfifo(path)
+        peer = s.peer("tcp4", "never")
+        res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="300ms", UNWEDGE_LOG=path),
+                          ["--total", 64 << 20], timeout=10)
+    check(res is not None and res["errno"] == "ETIMEDOUT" and res["short_ms"] < 900,
+          "the program hung on the log: %s %r" % (res, err))
+    # No reader: the non-blocking open fails (ENXIO).
+    check("cannot open the log file UNWEDGE_LOG=%s (ENXIO)" % path in err and "write timed out" in err, "%r" % err)
+    # A reader that never reads: refused as not a regular file.
+    with Scratch() as s:
+        path = os.path.join(s.dir, "unwedge.log")
+        os.mkfifo(path)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            peer = s.peer("tcp4", "never")
+            res, err = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="300ms", UNWEDGE_LOG=path),
+                              ["--total", 64 << 20], timeout=10)
+        finally:
+            os.close(reader)
+    check(res is not None and res["errno"] == "ETIMEDOUT", "%s" % res)
+    check("UNWEDGE_LOG=%s (not a regular file)" % path in err and "write timed out" in err, "%r" % err)
+
+
+@test("logging/full-stderr-pipe-never-blocks")
+def full_stderr():
+    # The program's stderr is a pipe that nobody reads and that is already
+    # full: the event line is dropped, the write still fails at T.
+    import fcntl
+    import subprocess
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(w, fcntl.F_SETFL, 0)
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        p = subprocess.Popen([WCLIENT, peer.addr, "write", "--total", str(64 << 20)], stdout=subprocess.PIPE,
+                             stderr=w, env=preload_env(UNWEDGE_TIMEOUT="300ms"), text=True)
+        os.close(w)
+        try:
+            out, _ = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            out = None
+        finally:
+            os.close(r)
+    res = json_line(out or "", '"calls"')
+    check(res is not None and res["errno"] == "ETIMEDOUT" and res["short_ms"] < 900,
+          "blocked on its own full stderr: %s" % res)
+
+
+@test("logging/json-stays-valid")
+def json_valid():
+    # A long program name in UTF-8 and an unprintable unix path: the line is
+    # one valid JSON object; valid UTF-8 passes as it is.
+    import subprocess
+    name = "é" * 300
+    with Scratch() as s:
+        peer = s.peer("unix", "never")
+        p = subprocess.Popen([name, peer.addr, "write", "--total", str(64 << 20)], executable=WCLIENT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=preload_env(UNWEDGE_TIMEOUT="300ms", UNWEDGE_LOG_FORMAT="json"))
+        out, err = p.communicate(timeout=20)
+    lines = err.decode("utf-8").splitlines()
+    check(len(lines) == 1, "want one line: %r" % err)
+    ev = json.loads(lines[0])
+    check(ev["event"] == "timeout" and ev["program"] == "é" * 24, "program %r" % ev.get("program"))
+
+
+@test("logging/unix-path-cannot-forge-lines")
+def forge():
+    # A client binds a path with a newline in it; the daemon's text log must
+    # keep one line per event.
+    script = ("import socket,sys\n"
+              "c=socket.socket(socket.AF_UNIX)\n"
+              "c.bind(sys.argv[2])\n"
+              "c.connect(sys.argv[1])\n"
+              "try:\n c.sendall(b'x'*(64<<20))\n"
+              "except OSError as e:\n print(e.errno)\n")
+    with Scratch() as s:
+        peer = s.peer("unix", "never")
+        evil = os.path.join(s.dir, "a\nunwedge: FORGED LINE pid=1")
+        out, err, rc = finish(spawn([sys.executable, "-c", script, peer.addr.split(":", 1)[1], evil],
+                                    env=preload_env(UNWEDGE_TIMEOUT="300ms")), 20)
+    check(rc == 0 and out.strip() == "110", "client: %r %r" % (out, err))
+    lines = err.splitlines()
+    check(len(lines) == 1 and "write timed out" in lines[0] and "\\x0aunwedge:\\x20FORGED" in lines[0],
+          "the path split the line: %r" % err)

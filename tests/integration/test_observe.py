@@ -57,8 +57,7 @@ def observe(kind, call):
     check("timed out" not in err and err.count("blocked past its deadline (observe") == 1, "log: %r" % err)
 
 
-for kind, call in (("tcp4", "write"), ("tcp4", "sendmsg"), ("unix", "writev"), ("tcp4", "sendfile"),
-                   ("tcp6", "send")):
+for kind, call in (("tcp4", "write"), ("tcp4", "sendmsg"), ("unix", "writev"), ("tcp6", "send")):
     test("observe/%s/%s" % (kind, call))(lambda kind=kind, call=call: observe(kind, call))
 
 
@@ -174,3 +173,41 @@ def observe_tls():
     check(got and got["read"] == 8 << 20 and got["sha256"] == res["sha256"], "peer got %s" % got)
     check(re.search(r"returned \(observe mode\): .* call=SSL_write tls_server=db\.example .*result=ok", err),
           "completed line: %r" % err)
+
+
+@test("observe/sendfile")
+def observe_sendfile():
+    # sendfile has no non-blocking form: in observe mode it is the kernel's own
+    # blocking call, with no SO_SNDTIMEO tick put on the socket, and a call that
+    # took longer than the deadline is reported when it returns.
+    env = preload_env(UNWEDGE_MODE="observe", UNWEDGE_TIMEOUT="%dms" % T_MS)
+    with Scratch() as s:
+        peer = s.peer("tcp4", "hold-then-drain")
+        c = spawn(["strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", os.path.join(s.dir, "trace"),
+                   WCLIENT, peer.addr, "sendfile", "--total", str(TOTAL)], env=env)
+        time.sleep(2.5)
+        check(c.poll() is None, "the sendfile did not block")
+        peer.resume()
+        out, err, rc = finish(c, 20)
+        res = json_line(out or "", '"calls"')
+        got, _, _ = peer.result(timeout=10)
+        trace = open(os.path.join(s.dir, "trace")).read()
+    check(res is not None and res["bytes"] == TOTAL and got and got["read"] == TOTAL and got["pattern_ok"],
+          "%s %s %r" % (res, got, err))
+    check("SO_SNDTIMEO" not in trace, "observe mode set SO_SNDTIMEO: %r" % trace)
+    m = re.search(r"returned \(observe mode\): .* call=sendfile .*blocked=([0-9.]+)s .*result=ok", err)
+    check(m and float(m.group(1)) >= 2.0, "completed line: %r" % err)
+
+
+@test("observe/application-sndtimeo-is-its-own")
+def observe_app_sndtimeo():
+    # In observe mode a stdio write that meets the application's own
+    # SO_SNDTIMEO gets EAGAIN as without unwedge: nothing is marked or shut down.
+    env = preload_env(UNWEDGE_MODE="observe", UNWEDGE_TIMEOUT="%dms" % T_MS)
+    with Scratch() as s:
+        peer = s.peer("unix", "never")
+        out, err, rc = finish(spawn([os.path.join(BUILD, "tests", "wstdio-fortify"), peer.addr, "fwrite",
+                                     "--sndtimeo-ms", "1500"], env=env), 20)
+    res = json_line(out or "", '"calls"')
+    check(res is not None and res["failed"] and res["errno"] == "EAGAIN", "%s %r" % (res, err))
+    check("timed out" not in err and "action=" not in err, "observe mode acted: %r" % err)

@@ -106,10 +106,12 @@ static void local_port_and_prefixes(void)
 
 static void errors(void)
 {
-	const char *bad[] = {
-		"port:5432",	    "port:0 = off",	  "port:70000=off",   "net:10.0.0.0/33 = 1s",
-		"net:nothost = 1s", "bogus = 1s",	  "tcp = 5",	      "= 5s",
-		"path:rel = off",   "unix port:80 = off", "path:/x tcp = off"};
+	const char *bad[] = {"port:5432", "port:0 = off", "port:70000=off", "net:10.0.0.0/33 = 1s",
+			     "net:nothost = 1s", "bogus = 1s", "tcp = 5", "= 5s", "path:rel = off",
+			     "unix port:80 = off", "path:/x tcp = off",
+			     /* accepted once, though they could never match */
+			     "tcp6 net:10.0.0.0/8 = 5s", "tcp4 net:fd00::/8 = off", "port:443 port:80 = off",
+			     "unix net:10.0.0.0/8 = 1s"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct uw_rules r;
 		char why[200] = "";

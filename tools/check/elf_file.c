@@ -120,7 +120,8 @@ int uw_elf_open(struct uw_elf *e, const char *path)
 {
 	struct stat st;
 	memset(e, 0, sizeof *e);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0) {
