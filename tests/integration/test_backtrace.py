@@ -193,7 +193,8 @@ def altstack():
     line = timeout_lines(err)[0]
     check(line.endswith(" backtrace=unavailable"), "want backtrace=unavailable on a 16 KiB stack: %r" % line)
     # The classic SIGSTKSZ (8 KiB): the event must not put its large line there.
-    for fmt in ("text", "json"):
+    # Not under the sanitizers, whose instrumented frames alone overflow 8 KiB.
+    for fmt in () if SANITIZER else ("text", "json"):
         res, err = run(WBT, ["altstack", 8192], dict(env, UNWEDGE_LOG_FORMAT=fmt))
         check(res is not None and res["errno"] == "ETIMEDOUT", "8 KiB stack, %s: %s %r" % (fmt, res, err))
         check("unavailable" in err, "8 KiB stack, %s: %r" % (fmt, err))

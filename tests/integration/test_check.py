@@ -81,6 +81,11 @@ def start(argv, env, target):
         p = spawn(argv, env=env)
         try:
             wait_exec(p.pid, target)
+            # exec has happened; the loader may not have mapped the preload yet.
+            deadline = time.time() + 5
+            while (env.get("LD_PRELOAD") and "libunwedge" not in open("/proc/%d/maps" % p.pid).read()
+                   and time.time() < deadline):
+                time.sleep(0.02)
             return p
         except AssertionError:
             p.kill()
