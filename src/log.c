@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,24 +22,30 @@
  * says it has room, in pieces no larger than a pipe writes atomically. What
  * does not fit is dropped. O_NONBLOCK is never set: it belongs to the open
  * file, shared with the application. */
+/* Writes line in pieces of at most piece bytes; with only_when_ready, each
+ * piece only if poll says there is room now. */
+static void write_out(int fd, const char *line, size_t len, size_t piece, bool only_when_ready)
+{
+	while (len > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (only_when_ready && (syscall(SYS_poll, &p, 1, 0) != 1 || !(p.revents & POLLOUT)))
+			break;
+		ssize_t r = syscall(SYS_write, fd, line, len < piece ? len : piece);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		line += r;
+		len -= (size_t)r;
+	}
+}
+
 static void put(int fd, const char *line, size_t len)
 {
 	int saved = errno;
 	ssize_t r = syscall(SYS_sendto, fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
-	if (r < 0 && errno == ENOTSOCK) {
-		while (len > 0) {
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			if (syscall(SYS_poll, &p, 1, 0) != 1 || !(p.revents & POLLOUT))
-				break;
-			r = syscall(SYS_write, fd, line, len < PIPE_BUF ? len : PIPE_BUF);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			line += r;
-			len -= (size_t)r;
-		}
-	}
+	if (r < 0 && errno == ENOTSOCK)
+		write_out(fd, line, len, PIPE_BUF, true);
 	errno = saved;
 }
 
@@ -120,15 +127,7 @@ void uw_log_line(const char *line, size_t len)
 	if (fd >= 0) {
 		/* A regular file never makes a writer wait for a reader: one write,
 		 * so that O_APPEND keeps the line whole among other writers. */
-		while (len > 0) {
-			ssize_t r = syscall(SYS_write, fd, line, len);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			line += r;
-			len -= (size_t)r;
-		}
+		write_out(fd, line, len, len, false);
 		syscall(SYS_close, fd);
 	} else {
 		/* A symlink planted at the path (O_NOFOLLOW refuses it), a missing
