@@ -83,17 +83,28 @@ def enforce_control():
     check(res is not None and res["errno"] == "ETIMEDOUT", "%s" % res)
 
 
-def slow_write(kind, env, deadline):
+def held_then_resumed(kind, argv, env, hold_s, scratch_out=None):
+    """Runs argv (ending in the peer's address placeholder PEER) against a peer
+    that reads nothing until resumed hold_s seconds later; checks the program
+    was still blocked then. Returns (result, stderr, what the peer read)."""
     with Scratch() as s:
         peer = s.peer(kind, "hold-then-drain")
-        c = spawn([WCLIENT, peer.addr, "write", "--total", str(TOTAL)], env=env)
-        time.sleep(1.2)
-        check(c.poll() is None, "the write did not block")
+        c = spawn([peer.addr if a == "PEER" else a.replace("SCRATCH", s.dir) for a in argv], env=env)
+        time.sleep(hold_s)
+        check(c.poll() is None, "%s did not block" % os.path.basename(argv[0]))
         peer.resume()
         out, err, rc = finish(c, 20)
         res = json_line(out or "", '"calls"')
         got, _, _ = peer.result(timeout=10)
-    check(res is not None and res["bytes"] == TOTAL and got["read"] == TOTAL, "%s %s" % (res, got))
+        if scratch_out is not None:
+            scratch_out.append(open(os.path.join(s.dir, "trace")).read())
+    check(res is not None and got is not None, "rc %s: %s %r" % (rc, res, err))
+    return res, err, got
+
+
+def slow_write(kind, env, deadline):
+    res, err, got = held_then_resumed(kind, [WCLIENT, "PEER", "write", "--total", str(TOTAL)], env, 1.2)
+    check(res["bytes"] == TOTAL and got["read"] == TOTAL, "%s %s" % (res, got))
     m = re.search(r"unwedge: slow write: .* call=write .*blocked=([0-9.]+)s deadline=%s "
                   r"warn_after=0\.300s result=ok" % re.escape(deadline), err)
     check(m and 0.9 <= float(m.group(1)) <= 3.0, "no slow-write line: %r" % err)
@@ -121,17 +132,10 @@ def warn_quiet():
 
 
 def stdio_held(env, needle):
-    with Scratch() as s:
-        peer = s.peer("unix", "hold-then-drain")
-        c = spawn([os.path.join(BUILD, "tests", "wstdio-fortify"), peer.addr, "fwrite", "--total", str(TOTAL)], env=env)
-        time.sleep(2.5)
-        check(c.poll() is None, "the stdio write did not block")
-        peer.resume()
-        out, err, rc = finish(c, 20)
-        res = json_line(out or "", '"calls"')
-        got, _, _ = peer.result(timeout=10)
-    check(res is not None and not res["failed"] and res["moved"] == TOTAL, "%s %r" % (res, err))
-    check(got and got["read"] == TOTAL, "peer: %s" % got)  # wstdio writes no pattern
+    res, err, got = held_then_resumed("unix", [os.path.join(BUILD, "tests", "wstdio-fortify"), "PEER", "fwrite",
+                                              "--total", str(TOTAL)], env, 2.5)
+    check(not res["failed"] and res["moved"] == TOTAL, "%s %r" % (res, err))
+    check(got["read"] == TOTAL, "peer: %s" % got)  # wstdio writes no pattern
     m = re.search(needle + r": .* call=fwrite .*blocked=([0-9.]+)s .*result=ok", err)
     check(m and float(m.group(1)) >= 2.0, "want %r for fwrite: %r" % (needle, err))
 
@@ -181,19 +185,11 @@ def observe_sendfile():
     # blocking call, with no SO_SNDTIMEO tick put on the socket, and a call that
     # took longer than the deadline is reported when it returns.
     env = preload_env(UNWEDGE_MODE="observe", UNWEDGE_TIMEOUT="%dms" % T_MS)
-    with Scratch() as s:
-        peer = s.peer("tcp4", "hold-then-drain")
-        c = spawn(["strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", os.path.join(s.dir, "trace"),
-                   WCLIENT, peer.addr, "sendfile", "--total", str(TOTAL)], env=env)
-        time.sleep(2.5)
-        check(c.poll() is None, "the sendfile did not block")
-        peer.resume()
-        out, err, rc = finish(c, 20)
-        res = json_line(out or "", '"calls"')
-        got, _, _ = peer.result(timeout=10)
-        trace = open(os.path.join(s.dir, "trace")).read()
-    check(res is not None and res["bytes"] == TOTAL and got and got["read"] == TOTAL and got["pattern_ok"],
-          "%s %s %r" % (res, got, err))
+    traces = []
+    res, err, got = held_then_resumed("tcp4", ["strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", "SCRATCH/trace",
+                                               WCLIENT, "PEER", "sendfile", "--total", str(TOTAL)], env, 2.5, traces)
+    trace = traces[0]
+    check(res["bytes"] == TOTAL and got["read"] == TOTAL and got["pattern_ok"], "%s %s %r" % (res, got, err))
     check("SO_SNDTIMEO" not in trace, "observe mode set SO_SNDTIMEO: %r" % trace)
     m = re.search(r"returned \(observe mode\): .* call=sendfile .*blocked=([0-9.]+)s .*result=ok", err)
     check(m and float(m.group(1)) >= 2.0, "completed line: %r" % err)
