@@ -2,7 +2,8 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-BASE := $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden -fno-strict-aliasing
+CPPFLAGS := -D_GNU_SOURCE -Isrc
+BASE = $(WARN) $(CPPFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -fno-strict-aliasing
 # make SANITIZE=address,undefined (or thread) builds an instrumented preload in
 # its own directory; `make check` runs the suite against both after the production build.
 SANITIZE ?=
@@ -14,6 +15,10 @@ BUILD := build-$(subst $(comma),-,$(SANITIZE))
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 VERSION := $(shell cat VERSION)
+# Every target compiled from C records the headers it read (in $(BUILD)/deps),
+# so that touching a header rebuilds exactly what includes it.
+DEPFLAGS = -MMD -MP -MF $(BUILD)/deps/$(subst /,_,$@).d
+$(shell mkdir -p $(BUILD)/deps)
 
 SRC := $(wildcard src/*.c)
 PRELOAD := $(wildcard preload/*.c)
@@ -29,21 +34,27 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(filter-out tests/helpers/lib%.c,$(wildcard tests/helpers/*.c))
 HELPER_LIB := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%.so,$(wildcard tests/helpers/lib*.c))
-HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(BUILD)/tests/hello-static \
-	$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify $(HELPER_LIB) \
-	$(BUILD)/tests/wbacktrace-O2 $(BUILD)/tests/wbacktrace-stripped $(BUILD)/tests/wbacktrace-count
+# Variants of one helper source, built with other flags (see below).
+HELPER_VARIANTS := $(BUILD)/tests/hello-static $(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify \
+	$(BUILD)/tests/wbacktrace-O2 $(BUILD)/tests/wbacktrace-count
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(HELPER_VARIANTS) $(HELPER_LIB) \
+	$(BUILD)/tests/wbacktrace-stripped
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
+# libFuzzer targets and the sources each one links: the settings parser, and the event formatter.
+FUZZ_config := src/config.c src/duration.c src/rules.c
+FUZZ_event := src/event_format.c src/fmt.c
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check sanitized demo bench fuzz clean format format-check install uninstall
+.PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall
 all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*.h src/backtrace/*.h preload/*.h) VERSION
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(BASE) $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -c $< -o $@
+	@$(CC) $(BASE) $(CFLAGS) -c $< -o $@
 
 # Only libc: no libssl, no libunwind. -z now binds our own PLT at load, so no
 # lazy symbol resolution ever runs inside a wrapper (or a signal handler).
@@ -62,14 +73,11 @@ $(BUILD)/libunwedge-backtrace.so: $(BT_OBJ)
 # launcher links only libc. -g gives the program BTF; its DWARF is stripped.
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -I/usr/include/$(MULTIARCH)
-CG_SRC := $(filter-out %.bpf.c,$(wildcard tools/cgroup/*.c))
-CG_HDR := $(wildcard tools/cgroup/*.h)
-CG_OBJ := $(CG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/cgroup/sockops_obj.o
 
-$(BUILD)/obj/sockops.bpf.o: tools/cgroup/sockops.bpf.c tools/cgroup/cgroup_settings.h
+$(BUILD)/obj/sockops.bpf.o: tools/cgroup/sockops.bpf.c
 	@mkdir -p $(dir $@)
 	@echo "  BPF     $<"
-	@clang $(BPF_CFLAGS) -c $< -o $@.tmp
+	@clang $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@.tmp
 	@llvm-strip -g $@.tmp -o $@
 	@rm -f $@.tmp
 
@@ -78,19 +86,26 @@ $(BUILD)/obj/tools/cgroup/sockops_obj.o: tools/cgroup/sockops_obj.S $(BUILD)/obj
 	@echo "  AS      $<"
 	@$(CC) -c -DSOCKOPS_OBJ='"$(BUILD)/obj/sockops.bpf.o"' $< -o $@
 
-$(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/config.h src/rules.h
+# The launcher and its commands: every C file under tools/ (check/: reading ELF
+# files and /proc; cgroup/: the BPF layer; demo/ are separate programs). The
+# version is compiled into one object only.
+TOOL_SRC := $(filter-out tools/cgroup/%.bpf.c,$(wildcard tools/*.c tools/check/*.c tools/cgroup/*.c))
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/tool-obj/%.o) $(BUILD)/obj/tools/cgroup/sockops_obj.o \
+	$(BUILD)/tool-obj/version.o
+
+$(BUILD)/tool-obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
-# The launcher's commands: `check` (tools/check/: reading ELF files and /proc), `config` and `stat`.
-TOOL_SRC := tools/unwedge.c tools/binary_check.c tools/config_cmd.c tools/stat.c $(wildcard tools/check/*.c)
-TOOL_HDR := tools/binary_check.h tools/config_cmd.h tools/stat.h src/stats_file.h $(wildcard tools/check/*.h)
-
-$(BUILD)/unwedge: $(TOOL_SRC) $(TOOL_HDR) $(CONFIG_OBJ) $(CG_OBJ) src/config.h src/duration.h VERSION
+$(BUILD)/tool-obj/version.o: VERSION
+	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -DUNWEDGE_VERSION='"$(VERSION)"' -Wl,-z,noexecstack -o $@ $(TOOL_SRC) \
-		$(CONFIG_OBJ) $(CG_OBJ)
+	@printf 'const char uw_version[] = "%s";\n' "$(VERSION)" | $(CC) -x c -c - -o $@
+
+$(BUILD)/unwedge: $(TOOL_OBJ) $(CONFIG_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Wl,-z,noexecstack -o $@ $^
 
 # The incident test's Go program: standard library only, never the network.
 $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
@@ -98,106 +113,84 @@ $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
 	@echo "  GO      $@"
 	@cd tests/go && GOPROXY=off GOFLAGS=-mod=mod go build -p 1 -o $(abspath $@) ./h2wedge
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(SRC_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(SRC_OBJ) -lpthread
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) -o $@ $< $(SRC_OBJ) -lpthread
 
-$(BUILD)/tests/%: tests/helpers/%.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
-
-# Shared objects for the bootstrap tests (preloaded, or dlopen()ed late).
-$(BUILD)/tests/lib%.so: tests/helpers/lib%.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
-
-# The TLS helpers are real OpenSSL programs; the preload itself never links libssl.
-$(BUILD)/tests/tls%: tests/helpers/tls%.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
-
+# Test helpers: one program per file, built with the flags below unless a
+# target-specific value says otherwise; the variants share a source.
+HELPER_CFLAGS = $(CFLAGS)
+HELPER_LIBS = -lpthread
+$(BUILD)/tests/tls%: HELPER_LIBS = -lssl -lcrypto -lpthread
 # stdio two ways: plain calls (-O0), and what -O2 -D_FORTIFY_SOURCE=2 makes of
-# them (__fprintf_chk, inline putc_unlocked calling __overflow).
-$(BUILD)/tests/wstdio: tests/helpers/wstdio.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -o $@ $<
-
-$(BUILD)/tests/wstdio-fortify: tests/helpers/wstdio.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<
-
-$(BUILD)/tests/wsyslog: tests/helpers/wsyslog.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -o $@ $<
-
-$(BUILD)/tests/wsyslog-fortify: tests/helpers/wsyslog.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -g -o $@ $<
-
+# them (__fprintf_chk, inline putc_unlocked calling __overflow). The same for syslog.
+$(BUILD)/tests/wstdio $(BUILD)/tests/wsyslog: HELPER_CFLAGS = -O0 -g
+$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify: HELPER_CFLAGS = -O2 -D_FORTIFY_SOURCE=2 -g
 # Backtraces from a known call chain: -O0 with frame pointers, -O2 without, and
 # the -O2 binary stripped (module+offset only); -count counts malloc and
 # dl_iterate_phdr calls during the wedged write.
-$(BUILD)/tests/wbacktrace: tests/helpers/wbacktrace.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O0 -g -fno-omit-frame-pointer -o $@ $< -lpthread
+$(BUILD)/tests/wbacktrace: HELPER_CFLAGS = -O0 -g -fno-omit-frame-pointer
+$(BUILD)/tests/wbacktrace-O2: HELPER_CFLAGS = -O2 -g -fomit-frame-pointer
+$(BUILD)/tests/wbacktrace-count: HELPER_CFLAGS = -DCOUNT_CALLS -O2 -g -rdynamic
+$(BUILD)/tests/wbacktrace-count: HELPER_LIBS = -lpthread -ldl
+$(BUILD)/tests/hello-static: HELPER_CFLAGS = $(CFLAGS) -static
 
-$(BUILD)/tests/wbacktrace-O2: tests/helpers/wbacktrace.c tests/helpers/common.h
+$(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -O2 -g -fomit-frame-pointer -o $@ $< -lpthread
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(HELPER_CFLAGS) -o $@ $< $(HELPER_LIBS)
+
+$(BUILD)/tests/wstdio-fortify $(BUILD)/tests/wsyslog-fortify: $(BUILD)/tests/%-fortify: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(HELPER_CFLAGS) -o $@ $< $(HELPER_LIBS)
+
+$(BUILD)/tests/wbacktrace-O2 $(BUILD)/tests/wbacktrace-count: $(BUILD)/tests/wbacktrace-%: tests/helpers/wbacktrace.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(HELPER_CFLAGS) -o $@ $< $(HELPER_LIBS)
+
+$(BUILD)/tests/hello-static: tests/helpers/hello.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(HELPER_CFLAGS) -o $@ $< $(HELPER_LIBS)
 
 $(BUILD)/tests/wbacktrace-stripped: $(BUILD)/tests/wbacktrace-O2
 	@echo "  STRIP   $@"
 	@strip -o $@ $<
 
-$(BUILD)/tests/wbacktrace-count: tests/helpers/wbacktrace.c tests/helpers/common.h
+# Shared objects for the bootstrap tests (preloaded, or dlopen()ed late), and
+# the benchmark's reference preloads.
+$(BUILD)/tests/lib%.so: tests/helpers/lib%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -DCOUNT_CALLS -O2 -g -rdynamic -o $@ $< -lpthread -ldl
-
-$(BUILD)/tests/hello-static: tests/helpers/hello.c tests/helpers/common.h
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -static -o $@ $<
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
 
 $(BUILD)/demo/%: tools/demo/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/bench/percall: bench/percall.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
-
+$(BUILD)/bench/percall: HELPER_LIBS = -lssl -lcrypto -lpthread
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< -lpthread
+	@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) -o $@ $< $(HELPER_LIBS)
 
+define SHARED_OBJECT
+@mkdir -p $(dir $@)
+@echo "  CC      $@"
+@$(CC) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $(LAYER_FLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
+endef
+$(BUILD)/bench/liblayer_uto.so: LAYER_FLAGS = -DLAYER_UTO
 $(BUILD)/bench/libempty.so: bench/empty.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
+	$(SHARED_OBJECT)
+$(BUILD)/bench/liblayer_%.so: bench/layer.c
+	$(SHARED_OBJECT)
 
-$(BUILD)/bench/liblayer_sndtimeo.so: bench/layer.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $<
-
-$(BUILD)/bench/liblayer_uto.so: bench/layer.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) $(WARN) -D_GNU_SOURCE -DLAYER_UTO $(CFLAGS) -shared -fPIC -o $@ $<
+# The header dependencies the compiler recorded (none yet on a clean tree).
+-include $(wildcard $(BUILD)/deps/*.d)
 
 bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 	python3 bench/run.py
@@ -205,8 +198,11 @@ bench: all $(HELPER_BIN) $(BENCH_BIN) $(BENCH_LIB)
 demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
-check: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(DEMO_BIN) $(BUILD)/bench/percall $(BUILD)/bench/liblayer_uto.so sanitized \
-	$(BUILD)/fuzz/fuzz_config
+# Everything the suite runs, built (make test-programs, then tests/run.py NAME... for a part).
+test-programs: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(DEMO_BIN) $(BUILD)/bench/percall \
+	$(BUILD)/bench/liblayer_uto.so $(FUZZ_BIN)
+
+check: test-programs sanitized
 	python3 tests/run.py --with-sanitizers
 
 # The preload built with ASan+UBSan and with TSan, for the suite's second and third passes.
@@ -215,16 +211,19 @@ sanitized:
 		build-address-undefined/libunwedge-backtrace.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so build-thread/libunwedge-backtrace.so
 
-FORMATTED := $(wildcard src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard tests/common/*.h src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c src/config.h src/duration.h src/rules.h
+$(BUILD)/fuzz/fuzz_config: $(FUZZ_config)
+$(BUILD)/fuzz/fuzz_event: $(FUZZ_event)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c
+	@clang -g -O1 $(CPPFLAGS) $(DEPFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_$*)
 
-fuzz: $(BUILD)/fuzz/fuzz_config
-	mkdir -p $(BUILD)/fuzz/corpus
-	$< -max_total_time=$${FUZZ_SECONDS:-300} $(BUILD)/fuzz/corpus tests/fuzz/corpus
+fuzz: $(FUZZ_BIN)
+	mkdir -p $(BUILD)/fuzz/corpus-config $(BUILD)/fuzz/corpus-event
+	$(BUILD)/fuzz/fuzz_config -max_total_time=$${FUZZ_SECONDS:-300} $(BUILD)/fuzz/corpus-config tests/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_event -max_total_time=$${FUZZ_SECONDS:-300} $(BUILD)/fuzz/corpus-event
 
 format:
 	clang-format -i $(FORMATTED)

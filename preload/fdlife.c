@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <sys/ioctl.h>
 
-#include "../src/tcp_uto.h"
+#include "tcp_uto.h"
 #include "route.h"
 
 /* dup'ed fds share the socket, so they share what we know of it. */

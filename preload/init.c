@@ -1,4 +1,4 @@
-#include "../src/runtime.h"
+#include "runtime.h"
 
 /* Early (priority 101) so that other libraries' constructors already find
  * unwedge in force; glibc passes the environment to constructors. */

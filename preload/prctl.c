@@ -8,7 +8,7 @@
 #include <stdarg.h>
 #include <sys/prctl.h>
 
-#include "../src/runtime.h"
+#include "runtime.h"
 #include "route.h"
 
 UW_EXPORT int prctl(int option, ...)

@@ -1,7 +1,7 @@
 #include "route.h"
 
-#include "../src/sockinfo.h"
-#include "../src/tcp_uto.h"
+#include "sockinfo.h"
+#include "tcp_uto.h"
 
 enum uw_route uw_route_slow(int fd, uint64_t *e)
 {
@@ -13,7 +13,7 @@ enum uw_route uw_route_slow(int fd, uint64_t *e)
 			return UW_ROUTE_PASS;
 		if (!(*e & UW_E_TIMED_OUT))
 			break;
-		if (uw_call_refuse_dead(fd, *e) != 0)
+		if (uw_fd_refuse_dead(fd, *e) != 0)
 			return UW_ROUTE_DEAD;
 		/* The mark was stale and is gone: look again. */
 	}

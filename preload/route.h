@@ -9,11 +9,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../src/blocking_send.h"
-#include "../src/fdtable.h"
-#include "../src/real.h"
-#include "../src/runtime.h"
-#include "../src/stats.h"
+#include "blocking_send.h"
+#include "sockstate.h"
+#include "fdtable.h"
+#include "real.h"
+#include "runtime.h"
+#include "stats.h"
 
 #define UW_EXPORT    __attribute__((visibility("default")))
 #define UW_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -1,6 +1,6 @@
 /* sendfile and sendfile64: ticked calls (see ticked.h). */
 #include "route.h"
-#include "ticked.h"
+#include "ticked_route.h"
 
 typedef ssize_t (*sendfile_fn)(int, int, off_t *, size_t);
 

@@ -3,7 +3,7 @@
  * deadline for the call. */
 #include <limits.h>
 
-#include "../src/clock.h"
+#include "clock.h"
 #include "route.h"
 #include "sendmsg_parts.h"
 

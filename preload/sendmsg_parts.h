@@ -2,7 +2,7 @@
 #ifndef UW_SENDMSG_PARTS_H
 #define UW_SENDMSG_PARTS_H
 
-#include "../src/blocking_send.h"
+#include "blocking_send.h"
 #include "iov.h"
 
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* Where sockets are born: tell the table, and put TCP_USER_TIMEOUT in force on a
  * blocking TCP connection before its first write can block. */
-#include "../src/sockinfo.h"
-#include "../src/tcp_uto.h"
+#include "sockinfo.h"
+#include "tcp_uto.h"
 #include "route.h"
 
 UW_EXPORT int socket(int domain, int type, int protocol)

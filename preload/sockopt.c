@@ -4,8 +4,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "../src/backstop.h"
-#include "../src/tcp_uto.h"
+#include "backstop.h"
+#include "tcp_uto.h"
 #include "route.h"
 
 UW_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)

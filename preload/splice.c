@@ -2,7 +2,7 @@
  * ticked.h). SPLICE_F_NONBLOCK makes only the pipe side non-blocking; the
  * socket side follows O_NONBLOCK, so a blocking socket can wedge here too. */
 #include "route.h"
-#include "ticked.h"
+#include "ticked_route.h"
 
 struct sp_args {
 	int in;

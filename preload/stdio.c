@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdio_ext.h>
 
-#include "../src/clock.h"
-#include "../src/lazy.h"
-#include "../src/log.h"
-#include "../src/stdio_guard.h"
+#include "clock.h"
+#include "lazy.h"
+#include "log.h"
+#include "stdio_guard.h"
 #include "route.h"
 
 typedef size_t (*fwrite_fn)(const void *, size_t, size_t, FILE *);

@@ -5,8 +5,8 @@
 #include <stdarg.h>
 #include <syslog.h>
 
-#include "../src/lazy.h"
-#include "../src/syslog_client.h"
+#include "lazy.h"
+#include "syslog_client.h"
 #include "route.h"
 
 typedef void (*openlog_fn)(const char *, int, int);

@@ -8,10 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../src/clock.h"
-#include "../src/lazy.h"
-#include "../src/log.h"
-#include "../src/tls_call.h"
+#include "clock.h"
+#include "lazy.h"
+#include "log.h"
+#include "tls_call.h"
 #include "route.h"
 
 typedef int (*ssl_write_fn)(void *, const void *, int);

@@ -45,11 +45,4 @@ struct uw_bt_frame {
  * false. The strings are valid only during the call. Returns frames visited. */
 int uw_backtrace_each(void *const *ips, int n, bool (*fn)(const struct uw_bt_frame *f, void *arg), void *arg);
 
-/* Appends " backtrace=F<F<F..." when backtraces are on (nothing otherwise), F
- * being SYMBOL+0xOFF(MODULE), or (MODULE+0xOFF) without a symbol, or [signal]
- * for the signal trampoline; "<" reads "called from". At most UW_BT_FRAMES
- * frames and UW_BT_TEXT_MAX bytes; "<..." marks a cut. "backtrace=unavailable"
- * when the stack could not be unwound (or too little stack is left). */
-void uw_backtrace_append(struct uw_buf *b);
-
 #endif

@@ -5,6 +5,7 @@
 #ifndef UW_EVENT_H
 #define UW_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,10 +31,8 @@ struct uw_event {
 	int result_errno;
 };
 
-/* Formats and logs ev (subject to UNWEDGE_LOG_RATE). Keeps errno. */
+/* Gathers the facts of ev, formats and logs it (subject to UNWEDGE_LOG_RATE).
+ * Keeps errno. */
 void uw_event_log(const struct uw_event *ev);
-
-/* The event names used in JSON ("timeout", "deadline-crossed", ...). */
-const char *uw_event_name(enum uw_event_kind kind);
 
 #endif

@@ -218,6 +218,14 @@ void uw_buf_utc_now(struct uw_buf *b)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	uw_buf_utc(b, &ts);
+}
+
+void uw_buf_utc(struct uw_buf *b, const struct timespec *t)
+{
+	struct timespec ts = *t;
+	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		ts.tv_nsec = 0; /* never a digit out of range */
 	int64_t secs = ts.tv_sec, days = secs / 86400, rem = secs % 86400;
 	if (rem < 0)
 		rem += 86400, days--;

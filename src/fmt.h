@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 struct uw_buf {
 	char *p;
@@ -27,6 +28,8 @@ void uw_buf_json_str(struct uw_buf *b, const char *s, size_t max);
 /* The wall-clock time as RFC 3339 UTC with milliseconds: 2026-11-28T21:07:27.123Z.
  * Computed here: gmtime_r takes glibc's time zone lock. */
 void uw_buf_utc_now(struct uw_buf *b);
+/* The same for a given CLOCK_REALTIME time. */
+void uw_buf_utc(struct uw_buf *b, const struct timespec *t);
 /* Milliseconds as seconds with three decimals: 2001 -> "2.001s". */
 void uw_buf_ms(struct uw_buf *b, uint64_t ms);
 /* An address as people read it: 127.0.0.1:80, [::1]:80, /run/x.sock, @abstract, unnamed. */

@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "real.h"
+#include "sockstate.h"
 
 static int getopt_int(int fd, int level, int name, int *v)
 {
@@ -35,28 +35,6 @@ uint32_t uw_socket_inode(int fd)
 	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return 0;
 	return (uint32_t)st.st_ino;
-}
-
-#define DEAD_RING 64
-static _Atomic uint32_t dead_ring[DEAD_RING];
-static atomic_uint dead_next;
-
-void uw_dead_inode_add(uint32_t inode)
-{
-	if (uw_dead_inode_has(inode))
-		return;
-	unsigned i = atomic_fetch_add(&dead_next, 1) % DEAD_RING;
-	atomic_store(&dead_ring[i], inode);
-}
-
-int uw_dead_inode_has(uint32_t inode)
-{
-	if (inode == 0)
-		return 0;
-	for (int i = 0; i < DEAD_RING; i++)
-		if (atomic_load_explicit(&dead_ring[i], memory_order_relaxed) == inode)
-			return 1;
-	return 0;
 }
 
 uint64_t uw_classify(int fd)

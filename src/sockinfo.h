@@ -21,9 +21,4 @@ enum uw_kind uw_kind_from_args(int domain, int type, int protocol);
 /* The inode of an open socket, or 0. */
 uint32_t uw_socket_inode(int fd);
 
-/* Sockets that timed out recently, so that another fd of the same socket (a dup
- * we did not see, one passed over SCM_RIGHTS) fails the same way. */
-void uw_dead_inode_add(uint32_t inode);
-int uw_dead_inode_has(uint32_t inode);
-
 #endif

@@ -3,14 +3,17 @@
 #include <errno.h>
 
 #include "backstop.h"
-#include "blocking_send.h"
+#include "call.h"
 #include "clock.h"
 #include "event.h"
 #include "fdtable.h"
 #include "policy.h"
 #include "runtime.h"
+#include "seams.h"
 #include "sockinfo.h"
+#include "sockstate.h"
 #include "tcp_uto.h"
+#include "timeout.h"
 
 int uw_stdio_before(int fd)
 {
@@ -20,7 +23,7 @@ int uw_stdio_before(int fd)
 	if (uw_e_kind(e) == UW_KIND_UNKNOWN)
 		e = uw_fd_lookup(fd);
 	if (e & UW_E_TIMED_OUT) {
-		if (uw_call_refuse_dead(fd, e) != 0)
+		if (uw_fd_refuse_dead(fd, e) != 0)
 			return -1;
 		e = uw_fd_lookup(fd); /* the mark was stale: look again */
 	}
@@ -37,6 +40,16 @@ int uw_stdio_before(int fd)
 	return 0;
 }
 
+/* The call as the engine sees it, once it ended: the deadlines decided once. */
+static void stdio_call(struct uw_call *c, int fd, uint64_t e, const char *call, int64_t start_ns)
+{
+	*c = (struct uw_call){.fd = fd, .e = e, .name = call};
+	uw_deadline_start(&c->dl, start_ns, start_ns);
+	uint32_t ours_ms = uw_policy_timeout_ms(fd, &c->e);
+	uint64_t app_us = (c->e & UW_E_BACKSTOP) ? uw_fd_aux_load(fd) : 0;
+	uw_deadline_set(&c->dl, ours_ms, app_us, uw_cfg.deadline_total, uw_cfg.observe);
+}
+
 bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns)
 {
 	int err = errno;
@@ -44,21 +57,20 @@ bool uw_stdio_after_failure(int fd, const char *call, int64_t start_ns)
 	/* Observe mode acts on nothing: whatever failed was not ours. */
 	if (!uw_kind_is_socket(uw_e_kind(e)) || !uw_is_active() || uw_cfg.observe)
 		return false;
+	struct uw_call c;
+	stdio_call(&c, fd, e, call, start_ns);
 	if (err == ETIMEDOUT) {
-		uw_timeout_kernel(fd, e, call, 0, 0);
+		uw_timeout_kernel(&c);
 		return true;
 	}
 	if ((err != EAGAIN && err != EWOULDBLOCK) || !(e & UW_E_BACKSTOP) || !uw_fd_is_blocking(fd))
 		return false;
 	/* The application's own SO_SNDTIMEO, if earlier, was the one that fired:
 	 * its EAGAIN is its own to see. */
-	uint64_t app_us = uw_fd_aux_load(fd);
-	uint32_t ours_ms = uw_policy_timeout_ms(fd, &e);
-	if (ours_ms == 0 || (app_us != 0 && app_us <= (uint64_t)ours_ms * 1000))
+	if (uw_deadline_first(&c.dl) != UW_EXPIRY_OURS || uw_socket_inode(fd) != uw_e_inode(e))
 		return false;
-	if (uw_socket_inode(fd) != uw_e_inode(e))
-		return false;
-	uw_timeout_fire(fd, e, call, 0, 0, (uint64_t)(uw_now_ns() - start_ns) / 1000000);
+	int64_t now = uw_seams.now();
+	uw_timeout_fire(&c, uw_deadline_waited_ms(&c.dl, now));
 	errno = ETIMEDOUT;
 	return true;
 }
@@ -68,20 +80,10 @@ void uw_stdio_timed(int fd, const char *call, int64_t start_ns, bool failed)
 	if (!uw_cfg.observe && !uw_cfg.warn_after_ms)
 		return;
 	int saved = errno;
-	uint64_t e = uw_fd_load(fd);
-	int64_t took_ms = (uw_now_ns() - start_ns) / 1000000;
-	uint32_t deadline = uw_policy_timeout_ms(fd, &e);
-	bool crossed = uw_cfg.observe && deadline && took_ms >= (int64_t)deadline;
-	if (crossed || (uw_cfg.warn_after_ms && took_ms >= (int64_t)uw_cfg.warn_after_ms)) {
-		struct uw_event ev = {.kind = crossed ? UW_EV_COMPLETED : UW_EV_SLOW,
-				      .fd = fd,
-				      .e = e,
-				      .call = call,
-				      .waited_ms = took_ms,
-				      .deadline_ms = deadline,
-				      .result = failed ? -1 : 0,
-				      .result_errno = saved};
-		uw_event_log(&ev);
-	}
+	struct uw_call c;
+	stdio_call(&c, fd, uw_fd_load(fd), call, start_ns);
+	int64_t now = uw_seams.now();
+	uw_deadline_took(&c.dl, now);
+	uw_call_ended(&c, failed ? -1 : 0, saved, now);
 	errno = saved;
 }

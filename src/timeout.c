@@ -1,15 +1,18 @@
+#include "timeout.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "blocking_send.h"
+#include "call.h"
 #include "event.h"
 #include "fdtable.h"
 #include "policy.h"
 #include "runtime.h"
 #include "sockinfo.h"
+#include "sockstate.h"
 
 static void mark(int fd, uint64_t e, void *arg)
 {
@@ -17,10 +20,11 @@ static void mark(int fd, uint64_t e, void *arg)
 	uw_fd_update_flags(fd, e, UW_E_TIMED_OUT, 0);
 }
 
-static void report(int fd, uint64_t e, const char *call, size_t moved, size_t want, int64_t waited_ms,
-		   bool kernel)
+static void report(const struct uw_call *c, int64_t waited_ms, uint32_t deadline_ms, bool kernel)
 {
 	int saved = errno;
+	int fd = c->fd;
+	uint64_t e = c->e;
 	uint32_t ino = uw_e_inode(e);
 	/* If the fd now holds another socket, that one is not ours to shut down. */
 	bool same = ino != 0 && uw_socket_inode(fd) == ino;
@@ -34,11 +38,11 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 		.kind = kernel ? UW_EV_KERNEL_TIMEOUT : UW_EV_TIMEOUT,
 		.fd = fd,
 		.e = e,
-		.call = call,
-		.moved = moved,
-		.want = want,
+		.call = c->name,
+		.moved = c->done,
+		.want = c->want,
 		.waited_ms = waited_ms,
-		.deadline_ms = kernel ? uw_policy_uto_ms(fd, &e) : uw_policy_timeout_ms(fd, &e),
+		.deadline_ms = deadline_ms,
 		.action = !same			       ? "none(fd-reused)"
 			  : kernel		       ? "tcp-user-timeout"
 			  : uw_cfg.shutdown_on_timeout ? "shutdown"
@@ -53,13 +57,14 @@ static void report(int fd, uint64_t e, const char *call, size_t moved, size_t wa
 	errno = saved;
 }
 
-void uw_timeout_fire(int fd, uint64_t e, const char *call, size_t moved, size_t want, uint64_t waited_ms)
+void uw_timeout_fire(const struct uw_call *c, int64_t waited_ms)
 {
-	report(fd, e, call, moved, want, (int64_t)waited_ms, false);
+	report(c, waited_ms, c->dl.deadline_ms, false);
 }
 
-void uw_timeout_kernel(int fd, uint64_t e, const char *call, size_t moved, size_t want)
+void uw_timeout_kernel(const struct uw_call *c)
 {
+	uint64_t e = c->e;
 	if (uw_e_kind(e) == UW_KIND_TCP && (e & UW_E_UTO_OURS))
-		report(fd, e, call, moved, want, -1, true);
+		report(c, -1, uw_policy_uto_ms(c->fd, &e), true);
 }

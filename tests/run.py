@@ -48,11 +48,25 @@ def unit_tests(selected):
     return passed, failed
 
 
-def memcheck_and_fuzz(selected):
-    """The unit tests again under valgrind memcheck, and a short libFuzzer run
-    of the settings parser (make fuzz runs it longer)."""
+def fuzz(fuzzer, seeds):
+    """A 10 s libFuzzer run in a scratch corpus: (ok, why not)."""
     import shutil
     import tempfile
+    if not os.path.exists(fuzzer):
+        return False, "%s missing (make test-programs builds it)" % fuzzer
+    work = tempfile.mkdtemp(prefix="unwedge-fuzz.")
+    try:
+        p = subprocess.run([fuzzer, "-max_total_time=10", "-artifact_prefix=" + work + "/", work] +
+                           ([seeds] if seeds else []), capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return p.returncode == 0, p.stderr[-3000:]
+
+
+def memcheck_and_fuzz(selected):
+    """The unit tests again under valgrind memcheck, and short libFuzzer runs
+    of the settings parser and the event formatter (make fuzz runs them longer)."""
+    import shutil
     passed = failed = 0
     if not selected or any("memcheck" in s for s in selected):
         for binary in sorted(glob.glob(os.path.join(harness.BUILD, "tests", "test_*"))):
@@ -67,17 +81,13 @@ def memcheck_and_fuzz(selected):
             print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else "\n    " + p.stderr[-2000:]))
             passed, failed = passed + ok, failed + (not ok)
     if not selected or any("fuzz" in s for s in selected):
-        fuzzer = os.path.join(harness.BUILD, "fuzz", "fuzz_config")
-        corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz", "corpus")
-        work = tempfile.mkdtemp(prefix="unwedge-fuzz.")
-        try:
-            p = subprocess.run([fuzzer, "-max_total_time=10", "-artifact_prefix=" + work + "/", work, corpus],
-                               capture_output=True, text=True, timeout=120) if os.path.exists(fuzzer) else None
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        ok = p is not None and p.returncode == 0
-        print("%s fuzz/config-parser (10 s)%s" % ("PASS" if ok else "FAIL", "" if ok else "\n    " + (p.stderr[-3000:] if p else "build/fuzz/fuzz_config missing")))
-        passed, failed = passed + ok, failed + (not ok)
+        here = os.path.dirname(os.path.abspath(__file__))
+        # Each fuzzer with its seed corpus (None: it starts from nothing).
+        for target, title, seeds in (("fuzz_config", "config-parser", os.path.join(here, "fuzz", "corpus")),
+                                     ("fuzz_event", "event-formatter", None)):
+            ok, why = fuzz(os.path.join(harness.BUILD, "fuzz", target), seeds)
+            print("%s fuzz/%s (10 s)%s" % ("PASS" if ok else "FAIL", title, "" if ok else "\n    " + why))
+            passed, failed = passed + ok, failed + (not ok)
     return passed, failed
 
 

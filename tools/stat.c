@@ -28,7 +28,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../src/stats_file.h"
+#include "stats_file.h"
 
 static const struct {
 	const char *name; /* human output */

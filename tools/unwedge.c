@@ -18,6 +18,7 @@
 #include "binary_check.h"
 #include "check/check_cmd.h"
 #include "check/program.h"
+#include "version.h"
 #include "config_cmd.h"
 #include "stat.h"
 #include "cgroup/cgroup_cli.h"
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--version")) {
-			printf("unwedge %s\n", UNWEDGE_VERSION);
+			printf("unwedge %s\n", uw_version);
 			return 0;
 		}
 		if (!strcmp(a, "--cgroup") || !strcmp(a, "--require") || !strcmp(a, "--no-preload")) {

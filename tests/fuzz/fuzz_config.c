@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/config.h"
-#include "../../src/duration.h"
+#include "config.h"
+#include "duration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

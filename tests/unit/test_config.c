@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "../../src/config.h"
+#include "config.h"
 #include "check.h"
 
 static const char *env[16][2];

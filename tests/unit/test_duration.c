@@ -1,4 +1,4 @@
-#include "../../src/duration.h"
+#include "duration.h"
 #include "check.h"
 
 static uint64_t ms_of(const char *s)

@@ -2,7 +2,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../../src/fdtable.h"
+#include "fdtable.h"
 #include "check.h"
 
 static void untouched_is_unknown(void)

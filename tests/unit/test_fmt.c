@@ -1,7 +1,7 @@
 #include <arpa/inet.h>
 #include <sys/un.h>
 
-#include "../../src/fmt.h"
+#include "fmt.h"
 #include "check.h"
 
 static const char *fmt6(const char *addr, int port)

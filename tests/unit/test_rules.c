@@ -2,8 +2,8 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
-#include "../../src/config.h"
-#include "../../src/rules.h"
+#include "config.h"
+#include "rules.h"
 #include "check.h"
 
 static struct sockaddr_storage ss;

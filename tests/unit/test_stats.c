@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/event.h"
-#include "../../src/stats.h"
+#include "event.h"
+#include "stats.h"
 #include "check.h"
 
 static char path[96];

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/config.h"
-#include "../../src/duration.h"
+#include "config.h"
+#include "duration.h"
 #include "cgroup_bpf.h"
 
 #define DEFAULT_USER_TIMEOUT "30s"

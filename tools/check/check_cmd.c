@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/config.h"
+#include "config.h"
 #include "proc_info.h"
 #include "program.h"
 #include "tls_libs.h"

@@ -10,6 +10,7 @@
 #define UW_TICKED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct uw_ticked {
@@ -23,6 +24,7 @@ struct uw_ticked {
 	void *ctx;
 };
 
-ssize_t uw_ticked_call(struct uw_ticked *t);
+/* Runs a call routed to be guarded (e: the socket's word; t->count > 0). */
+ssize_t uw_ticked_run(struct uw_ticked *t, uint64_t e);
 
 #endif
