@@ -18,7 +18,7 @@ static void copy_word(int from, int to)
 
 UW_EXPORT int close(int fd)
 {
-	int r = (int)UW_CALL_REAL(close, SYS_close, fd);
+	int r = (int)uw_real.close(fd);
 	/* Linux releases the number even when close fails. */
 	uw_fd_replace(fd, 0);
 	return r;
@@ -26,7 +26,7 @@ UW_EXPORT int close(int fd)
 
 UW_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 {
-	int r = (int)UW_CALL_REAL(close_range, SYS_close_range, lo, hi, flags);
+	int r = (int)uw_real.close_range(lo, hi, flags);
 	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		uw_fd_replace_range(lo, hi);
 	return r;
@@ -34,7 +34,7 @@ UW_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 
 UW_EXPORT int dup(int fd)
 {
-	int r = (int)UW_CALL_REAL(dup, SYS_dup, fd);
+	int r = (int)uw_real.dup(fd);
 	if (r >= 0)
 		copy_word(fd, r);
 	return r;
@@ -42,7 +42,7 @@ UW_EXPORT int dup(int fd)
 
 UW_EXPORT int dup2(int fd, int to)
 {
-	int r = (int)UW_CALL_REAL(dup2, SYS_dup2, fd, to);
+	int r = (int)uw_real.dup2(fd, to);
 	if (r >= 0 && fd != to)
 		copy_word(fd, r);
 	return r;
@@ -50,7 +50,7 @@ UW_EXPORT int dup2(int fd, int to)
 
 UW_EXPORT int dup3(int fd, int to, int flags)
 {
-	int r = (int)UW_CALL_REAL(dup3, SYS_dup3, fd, to, flags);
+	int r = (int)uw_real.dup3(fd, to, flags);
 	if (r >= 0)
 		copy_word(fd, r);
 	return r;
@@ -68,27 +68,19 @@ static void after_fcntl(int fd, int cmd, long arg, int r)
 
 /* fcntl's third argument is an int or a pointer; both travel in the same
  * register on the ABIs glibc supports, so a long carries either. */
-UW_EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	long arg = va_arg(ap, long);
-	va_end(ap);
-	int r = (int)UW_CALL_REAL(fcntl, SYS_fcntl, fd, cmd, arg);
-	after_fcntl(fd, cmd, arg, r);
-	return r;
-}
-
-UW_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	long arg = va_arg(ap, long);
-	va_end(ap);
-	int r = (int)UW_CALL_REAL(fcntl64, SYS_fcntl, fd, cmd, arg);
-	after_fcntl(fd, cmd, arg, r);
-	return r;
-}
+#define UW_FCNTL(name)                                                                                       \
+	UW_EXPORT int name(int fd, int cmd, ...)                                                             \
+	{                                                                                                    \
+		va_list ap;                                                                                  \
+		va_start(ap, cmd);                                                                           \
+		long arg = va_arg(ap, long);                                                                 \
+		va_end(ap);                                                                                  \
+		int r = uw_real.name(fd, cmd, arg);                                                          \
+		after_fcntl(fd, cmd, arg, r);                                                                \
+		return r;                                                                                    \
+	}
+UW_FCNTL(fcntl)
+UW_FCNTL(fcntl64)
 
 UW_EXPORT int ioctl(int fd, unsigned long req, ...)
 {
@@ -96,7 +88,7 @@ UW_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
-	int r = (int)UW_CALL_REAL(ioctl, SYS_ioctl, fd, req, arg);
+	int r = (int)uw_real.ioctl(fd, req, arg);
 	if (r == 0 && req == FIONBIO && arg)
 		uw_uto_blocking_changed(fd, *(const int *)arg != 0);
 	return r;

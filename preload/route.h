@@ -55,10 +55,6 @@ static inline bool uw_dontwait_passes(int fd, int flags)
 	return (flags & MSG_DONTWAIT) && !(uw_fd_load(fd) & UW_E_TIMED_OUT);
 }
 
-/* The libc function, or the raw system call before we bound it. */
-#define UW_CALL_REAL(name, sysno, ...)                                                                       \
-	(UW_LIKELY(uw_real.name != NULL) ? uw_real.name(__VA_ARGS__) : syscall(sysno, __VA_ARGS__))
-
 static inline ssize_t uw_refused(void)
 {
 	errno = ETIMEDOUT;

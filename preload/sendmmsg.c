@@ -4,7 +4,6 @@
 #include <limits.h>
 
 #include "clock.h"
-#include "route.h"
 #include "sendmsg_parts.h"
 
 #define ATTEMPT_NEEDED (-2)
@@ -12,7 +11,7 @@
 /* Counts the call and the bytes of the messages it reports as sent; returns r. */
 static int counted(int r, const struct mmsghdr *vec)
 {
-	if (__builtin_expect(__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) != NULL, 0)) {
+	if (uw_stats_on()) {
 		ssize_t bytes = r < 0 ? -1 : 0;
 		for (int i = 0; i < r; i++)
 			bytes += vec[i].msg_len;
@@ -50,11 +49,11 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 				    .want = n,
 				    .name = "sendmmsg",
 				    .start_ns = start,
-				    .attempt = uw_sendmsg_attempt,
-				    .pass = uw_sendmsg_pass,
+				    .attempt = sendmsg_attempt,
+				    .pass = sendmsg_pass,
 				    .ctx = &vec[i].msg_hdr};
 		if (r == ATTEMPT_NEEDED)
-			r = uw_sendmsg_attempt(&c);
+			r = sendmsg_attempt(&c);
 		/* A part already sent counts as the call's first progress. */
 		ssize_t got = uw_call_finish(&c, r);
 		r = ATTEMPT_NEEDED;
@@ -77,10 +76,10 @@ UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
 {
 	uint64_t e;
 	if (uw_dontwait_passes(fd, flags))
-		return (int)UW_CALL_REAL(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
+		return (int)uw_real.sendmmsg(fd, vec, vlen, flags);
 	switch (uw_route(fd, &e)) {
 	case UW_ROUTE_PASS:
-		return (int)UW_CALL_REAL(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
+		return (int)uw_real.sendmmsg(fd, vec, vlen, flags);
 	case UW_ROUTE_DEAD:
 		return (int)uw_refused();
 	case UW_ROUTE_GUARD:

@@ -6,7 +6,7 @@
 
 UW_EXPORT int socket(int domain, int type, int protocol)
 {
-	int r = (int)UW_CALL_REAL(socket, SYS_socket, domain, type, protocol);
+	int r = (int)uw_real.socket(domain, type, protocol);
 	if (r >= 0)
 		uw_fd_replace(r, 0);
 	return r;
@@ -14,7 +14,7 @@ UW_EXPORT int socket(int domain, int type, int protocol)
 
 UW_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
-	int r = (int)UW_CALL_REAL(socketpair, SYS_socketpair, domain, type, protocol, sv);
+	int r = (int)uw_real.socketpair(domain, type, protocol, sv);
 	if (r == 0) {
 		uw_fd_replace(sv[0], 0);
 		uw_fd_replace(sv[1], 0);
@@ -33,7 +33,7 @@ static void connected(int fd, int blocking)
 
 UW_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int r = (int)UW_CALL_REAL(connect, SYS_connect, fd, sa, len);
+	int r = (int)uw_real.connect(fd, sa, len);
 	if (r == 0) {
 		int saved = errno;
 		connected(fd, -1);
@@ -60,12 +60,12 @@ static int accepted(int fd, int flags)
 
 UW_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	return accepted((int)UW_CALL_REAL(accept, SYS_accept, fd, sa, len), 0);
+	return accepted((int)uw_real.accept(fd, sa, len), 0);
 }
 
 UW_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
-	return accepted((int)UW_CALL_REAL(accept4, SYS_accept4, fd, sa, len, flags), flags);
+	return accepted((int)uw_real.accept4(fd, sa, len, flags), flags);
 }
 
 /* fds arriving in SCM_RIGHTS take numbers that may have stale words. */
@@ -85,7 +85,7 @@ static void received(struct msghdr *m)
 
 UW_EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	ssize_t r = UW_CALL_REAL(recvmsg, SYS_recvmsg, fd, m, flags);
+	ssize_t r = uw_real.recvmsg(fd, m, flags);
 	if (r >= 0)
 		received(m);
 	return r;
@@ -93,7 +93,7 @@ UW_EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 
 UW_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *t)
 {
-	int r = (int)UW_CALL_REAL(recvmmsg, SYS_recvmmsg, fd, v, n, flags, t);
+	int r = (int)uw_real.recvmmsg(fd, v, n, flags, t);
 	for (int i = 0; i < r; i++)
 		received(&v[i].msg_hdr);
 	return r;

@@ -13,7 +13,7 @@ UW_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	int r;
 	if (level == SOL_SOCKET && uw_backstop_setsockopt(fd, name, val, len, &r))
 		return r;
-	r = (int)UW_CALL_REAL(setsockopt, SYS_setsockopt, fd, level, name, val, len);
+	r = (int)uw_real.setsockopt(fd, level, name, val, len);
 	if (r != 0 || !uw_is_active())
 		return r;
 	int saved = errno;
@@ -32,5 +32,5 @@ UW_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	int r;
 	if (level == SOL_SOCKET && uw_backstop_getsockopt(fd, name, val, len, &r))
 		return r;
-	return (int)UW_CALL_REAL(getsockopt, SYS_getsockopt, fd, level, name, val, len);
+	return (int)uw_real.getsockopt(fd, level, name, val, len);
 }

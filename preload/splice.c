@@ -13,7 +13,7 @@ struct sp_args {
 static ssize_t sp_call(struct uw_ticked *t, size_t want)
 {
 	struct sp_args *a = t->ctx;
-	return UW_CALL_REAL(splice, SYS_splice, a->in, a->off_in, t->out, a->off_out, want, a->flags);
+	return uw_real.splice(a->in, a->off_in, t->out, a->off_out, want, a->flags);
 }
 
 static ssize_t sp_pass(struct uw_ticked *t)

@@ -165,3 +165,18 @@ ssize_t uw_call_finish(struct uw_call *c, ssize_t r)
 	errno = err;
 	return out;
 }
+
+ssize_t uw_call_finish_wrapped(const struct uw_call_ops *ops, int fd, uint64_t e, int flags, size_t want,
+			       void *ctx, int saved_errno, ssize_t first)
+{
+	struct uw_call c = {.fd = fd,
+			    .e = e,
+			    .app_flags = flags,
+			    .saved_errno = saved_errno,
+			    .want = want,
+			    .name = ops->name,
+			    .attempt = ops->attempt,
+			    .pass = ops->pass,
+			    .ctx = ctx};
+	return uw_stats_wrote(uw_call_finish(&c, first));
+}

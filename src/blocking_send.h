@@ -15,4 +15,10 @@
  * SO_SNDTIMEO did, EINTR as the kernel would give it). */
 ssize_t uw_call_finish(struct uw_call *c, ssize_t first);
 
+/* The slow end of every write wrapper (preload/wrap.h): its first attempt
+ * returned first without moving all of want. Builds the call, finishes it,
+ * counts it. Out of line, so that the wrappers' hot path stays small. */
+ssize_t uw_call_finish_wrapped(const struct uw_call_ops *ops, int fd, uint64_t e, int flags, size_t want,
+			       void *ctx, int saved_errno, ssize_t first);
+
 #endif

@@ -31,6 +31,13 @@ struct uw_call {
 	struct uw_deadline dl;
 };
 
+/* What a write wrapper gives the engine: its name, and how to move bytes. */
+struct uw_call_ops {
+	const char *name;
+	ssize_t (*attempt)(struct uw_call *c);
+	ssize_t (*pass)(struct uw_call *c);
+};
+
 /* The call's first wait (its clock started with uw_deadline_start): decides
  * our deadline (the rule for the fd's peer) and reads the application's
  * SO_SNDTIMEO, once per call. */

@@ -50,7 +50,4 @@ void uw_event_gather(const struct uw_event *ev, bool with_stack, struct uw_event
  * size must be at least 512. */
 size_t uw_event_format(const struct uw_event *ev, const struct uw_event_facts *f, char *line, size_t size);
 
-/* The event names used in JSON ("timeout", "deadline-crossed", ...). */
-const char *uw_event_name(enum uw_event_kind kind);
-
 #endif

@@ -4,7 +4,8 @@
 #include "event_facts.h"
 #include "fmt.h"
 
-const char *uw_event_name(enum uw_event_kind kind)
+/* The event names used in JSON ("timeout", "deadline-crossed", ...). */
+static const char *event_name(enum uw_event_kind kind)
 {
 	switch (kind) {
 	case UW_EV_TIMEOUT:
@@ -218,15 +219,21 @@ static void backtrace_field(struct out *o, const struct uw_event_facts *f)
 		uw_buf_str(&o->b, t.count > 0 ? "<..." : "...");
 }
 
+/* {"time":...,"event":...,"pid":... : how every JSON line begins. */
+static void json_open(struct out *o, const struct uw_event *ev, const struct uw_event_facts *f)
+{
+	uw_buf_str(&o->b, "{\"time\":\"");
+	uw_buf_utc(&o->b, &f->time);
+	uw_buf_str(&o->b, "\",\"event\":\"");
+	uw_buf_str(&o->b, event_name(ev->kind));
+	uw_buf_str(&o->b, "\"");
+	field_u64(o, "pid", f->pid);
+}
+
 static void head(struct out *o, const struct uw_event *ev, const struct uw_event_facts *f)
 {
 	if (o->json) {
-		uw_buf_str(&o->b, "{\"time\":\"");
-		uw_buf_utc(&o->b, &f->time);
-		uw_buf_str(&o->b, "\",\"event\":\"");
-		uw_buf_str(&o->b, uw_event_name(ev->kind));
-		uw_buf_str(&o->b, "\"");
-		field_u64(o, "pid", f->pid);
+		json_open(o, ev, f);
 		key(o, "program");
 		uw_buf_json_str(&o->b, f->program ? f->program : "", 48);
 		key(o, "fd");
@@ -294,12 +301,7 @@ static void time_fields(struct out *o, const struct uw_event *ev, const struct u
 static void json_truncated(struct out *o, const struct uw_event *ev, const struct uw_event_facts *f)
 {
 	o->b.len = 0;
-	uw_buf_str(&o->b, "{\"time\":\"");
-	uw_buf_utc(&o->b, &f->time);
-	uw_buf_str(&o->b, "\",\"event\":\"");
-	uw_buf_str(&o->b, uw_event_name(ev->kind));
-	uw_buf_str(&o->b, "\"");
-	field_u64(o, "pid", f->pid);
+	json_open(o, ev, f);
 	key(o, "fd");
 	uw_buf_i64(&o->b, ev->fd);
 	field_str(o, "call", ev->call ? ev->call : "?");

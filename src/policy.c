@@ -9,7 +9,9 @@
 #include "rules.h"
 #include "runtime.h"
 
-int uw_policy_rule(int fd, uint64_t *e)
+/* The rule for fd's peer (-1: none, or the peer is not known yet). May update
+ * *e with the cached choice. */
+static int policy_rule(int fd, uint64_t *e)
 {
 	if (uw_cfg.rules.n == 0)
 		return -1;
@@ -35,13 +37,13 @@ int uw_policy_rule(int fd, uint64_t *e)
 
 uint32_t uw_policy_timeout_ms(int fd, uint64_t *e)
 {
-	int i = uw_policy_rule(fd, e);
+	int i = policy_rule(fd, e);
 	return i < 0 ? uw_cfg.timeout_ms : uw_cfg.rules.r[i].timeout_ms;
 }
 
 bool uw_policy_off(int fd, uint64_t *e)
 {
-	int i = uw_policy_rule(fd, e);
+	int i = policy_rule(fd, e);
 	return i >= 0 && uw_cfg.rules.r[i].off;
 }
 
@@ -49,7 +51,7 @@ uint32_t uw_policy_uto_ms(int fd, uint64_t *e)
 {
 	if (uw_cfg.observe)
 		return 0;
-	int i = uw_policy_rule(fd, e);
+	int i = policy_rule(fd, e);
 	if (i < 0)
 		return uw_cfg.uto_ms;
 	if (uw_cfg.rules.r[i].off)

@@ -8,10 +8,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The rule for fd's peer (-1: none, or the peer is not known yet). May update
- * *e with the cached choice. */
-int uw_policy_rule(int fd, uint64_t *e);
-
 /* The write deadline for fd in milliseconds; 0: none (a rule says off, or
  * UNWEDGE_TIMEOUT=off and no rule gives one). */
 uint32_t uw_policy_timeout_ms(int fd, uint64_t *e);

@@ -1,57 +1,68 @@
-/* The libc functions behind our wrappers, bound once at start-up.
+/* The libc functions behind our wrappers.
  *
+ * Every field is callable at every moment, and that is the one idiom for
+ * calling libc from a wrapper: `uw_real.name(...)`. Until uw_real_bind runs
+ * (in the constructor) each field holds a stub that makes the raw system call,
+ * so a wrapper that runs before us (another library's constructor writing
+ * early, an allocator's bootstrap) still works; after it, libc's own function.
  * Bound in a constructor rather than on first use: dlsym is not
  * async-signal-safe and may allocate, and a wrapper can run in a signal handler
- * or inside an allocator's bootstrap. Before binding (another library's
- * constructor writing early) the wrappers make the raw system call instead. */
+ * or inside an allocator's bootstrap. */
 #ifndef UW_REAL_H
 #define UW_REAL_H
 
-#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
-/* X(name, return type, parameter list) for every symbol we interpose. */
-#define UW_REAL_SYMBOLS(X)                                                                                   \
-	X(write, ssize_t, (int, const void *, size_t))                                                       \
-	X(writev, ssize_t, (int, const struct iovec *, int))                                                 \
-	X(send, ssize_t, (int, const void *, size_t, int))                                                   \
-	X(sendto, ssize_t, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))             \
-	X(sendmsg, ssize_t, (int, const struct msghdr *, int))                                               \
-	X(sendmmsg, int, (int, struct mmsghdr *, unsigned int, int))                                         \
-	X(sendfile, ssize_t, (int, int, off_t *, size_t))                                                    \
-	X(sendfile64, ssize_t, (int, int, off_t *, size_t))                                                  \
-	X(splice, ssize_t, (int, loff_t *, int, loff_t *, size_t, unsigned int))                             \
-	X(socket, int, (int, int, int))                                                                      \
-	X(socketpair, int, (int, int, int, int *))                                                           \
-	X(connect, int, (int, const struct sockaddr *, socklen_t))                                           \
-	X(accept, int, (int, struct sockaddr *, socklen_t *))                                                \
-	X(accept4, int, (int, struct sockaddr *, socklen_t *, int))                                          \
-	X(close, int, (int))                                                                                 \
-	X(close_range, int, (unsigned int, unsigned int, int))                                               \
-	X(dup, int, (int))                                                                                   \
-	X(dup2, int, (int, int))                                                                             \
-	X(dup3, int, (int, int, int))                                                                        \
-	X(fcntl, int, (int, int, ...))                                                                       \
-	X(fcntl64, int, (int, int, ...))                                                                     \
-	X(ioctl, int, (int, unsigned long, ...))                                                             \
-	X(setsockopt, int, (int, int, int, const void *, socklen_t))                                         \
-	X(getsockopt, int, (int, int, int, void *, socklen_t *))                                             \
-	X(recvmsg, ssize_t, (int, struct msghdr *, int))                                                     \
-	X(recvmmsg, int, (int, struct mmsghdr *, unsigned int, int, struct timespec *))
+/* X(name, return type, parameters, arguments, system call) for every symbol we
+ * interpose and call through. The variadic fcntl, fcntl64 and ioctl have
+ * hand-written stubs (src/real.c). */
+#define UW_REAL_SYMBOLS(X, V)                                                                                \
+	X(write, ssize_t, (int fd, const void *b, size_t n), (fd, b, n), SYS_write)                          \
+	X(writev, ssize_t, (int fd, const struct iovec *v, int n), (fd, v, n), SYS_writev)                   \
+	X(send, ssize_t, (int fd, const void *b, size_t n, int fl), (fd, b, n, fl, NULL, 0), SYS_sendto)     \
+	X(sendto, ssize_t, (int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t l), \
+	  (fd, b, n, fl, a, l), SYS_sendto)                                                                  \
+	X(sendmsg, ssize_t, (int fd, const struct msghdr *m, int fl), (fd, m, fl), SYS_sendmsg)              \
+	X(sendmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int fl), (fd, v, n, fl), SYS_sendmmsg)      \
+	X(sendfile, ssize_t, (int o, int i, off_t *off, size_t n), (o, i, off, n), SYS_sendfile)             \
+	X(sendfile64, ssize_t, (int o, int i, off_t *off, size_t n), (o, i, off, n), SYS_sendfile)           \
+	X(splice, ssize_t, (int i, loff_t *oi, int o, loff_t *oo, size_t n, unsigned fl),                    \
+	  (i, oi, o, oo, n, fl), SYS_splice)                                                                 \
+	X(socket, int, (int d, int t, int p), (d, t, p), SYS_socket)                                         \
+	X(socketpair, int, (int d, int t, int p, int *sv), (d, t, p, sv), SYS_socketpair)                    \
+	X(connect, int, (int fd, const struct sockaddr *a, socklen_t l), (fd, a, l), SYS_connect)            \
+	X(accept, int, (int fd, struct sockaddr *a, socklen_t *l), (fd, a, l, 0), SYS_accept4)               \
+	X(accept4, int, (int fd, struct sockaddr *a, socklen_t *l, int fl), (fd, a, l, fl), SYS_accept4)     \
+	X(close, int, (int fd), (fd), SYS_close)                                                             \
+	X(close_range, int, (unsigned lo, unsigned hi, int fl), (lo, hi, fl), SYS_close_range)               \
+	X(dup, int, (int fd), (fd), SYS_dup)                                                                 \
+	X(dup3, int, (int fd, int to, int fl), (fd, to, fl), SYS_dup3)                                       \
+	X(setsockopt, int, (int fd, int lv, int nm, const void *v, socklen_t l), (fd, lv, nm, v, l),         \
+	  SYS_setsockopt)                                                                                    \
+	X(getsockopt, int, (int fd, int lv, int nm, void *v, socklen_t *l), (fd, lv, nm, v, l),              \
+	  SYS_getsockopt)                                                                                    \
+	X(recvmsg, ssize_t, (int fd, struct msghdr *m, int fl), (fd, m, fl), SYS_recvmsg)                    \
+	X(recvmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int fl, struct timespec *t),                \
+	  (fd, v, n, fl, t), SYS_recvmmsg)                                                                   \
+	V(dup2, int, (int fd, int to))                                                                       \
+	V(fcntl, int, (int fd, int cmd, ...))                                                                \
+	V(fcntl64, int, (int fd, int cmd, ...))                                                              \
+	V(ioctl, int, (int fd, unsigned long req, ...))
 
 struct uw_real {
-#define UW_REAL_FIELD(name, ret, params) ret(*name) params;
-	UW_REAL_SYMBOLS(UW_REAL_FIELD)
+#define UW_REAL_FIELD(name, ret, params, ...) ret(*name) params;
+	UW_REAL_SYMBOLS(UW_REAL_FIELD, UW_REAL_FIELD)
 #undef UW_REAL_FIELD
 };
 
 extern struct uw_real uw_real;
 
-/* Binds every symbol (idempotent). Call from a constructor, not from a wrapper. */
+/* Binds every symbol libc has (idempotent); the others keep their stub. Call
+ * from a constructor, not from a wrapper. */
 void uw_real_bind(void);
 
 #endif

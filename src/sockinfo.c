@@ -16,7 +16,7 @@ static int getopt_int(int fd, int level, int name, int *v)
 	return (int)syscall(SYS_getsockopt, fd, level, name, v, &len);
 }
 
-enum uw_kind uw_kind_from_args(int domain, int type, int protocol)
+static enum uw_kind kind_from_args(int domain, int type, int protocol)
 {
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if ((domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM &&
@@ -37,7 +37,11 @@ uint32_t uw_socket_inode(int fd)
 	return (uint32_t)st.st_ino;
 }
 
-uint64_t uw_classify(int fd)
+/* Looks at fd and returns the fields of its table word (kind, inode, and the
+ * timed-out mark if the socket already timed out through another fd). Returns 0
+ * when the fd is not open: nothing worth caching. Costs one system call for a
+ * non-socket, three for a socket, once per fd. */
+static uint64_t classify(int fd)
 {
 	int saved = errno, type, domain, protocol = 0;
 	uint64_t fields = 0;
@@ -55,7 +59,7 @@ uint64_t uw_classify(int fd)
 		errno = saved;
 		return UW_KIND_PASS;
 	}
-	enum uw_kind kind = uw_kind_from_args(domain, type, protocol);
+	enum uw_kind kind = kind_from_args(domain, type, protocol);
 	fields = kind;
 	if (kind != UW_KIND_PASS) {
 		uint32_t ino = uw_socket_inode(fd);
@@ -73,7 +77,7 @@ uint64_t uw_fd_lookup(int fd)
 	if (uw_e_kind(e) != UW_KIND_UNKNOWN)
 		return e;
 	unsigned epoch = uw_fd_range_epoch();
-	uint64_t fields = uw_classify(fd);
+	uint64_t fields = classify(fd);
 	if (fields == 0)
 		return 0;
 	if (epoch != uw_fd_range_epoch())

@@ -99,43 +99,33 @@ static uint64_t pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
-/* Creates this process's file and maps it: anywhere, or at `at` in place of
- * what is mapped there (the parent's file, in a child after fork). Returns
- * the mapping, or NULL after one log line. */
-static struct uw_stats_file *create(void *at)
+/* Opens the per-user directory: only one of our own that nobody else can
+ * write to (anyone can create names in /dev/shm, so it may have been planted).
+ * Returns its fd, or -1 after one log line. */
+static int own_directory(const char *dir, uid_t uid)
 {
-	static char zero[UW_STATS_FILE_SIZE];
-	const uid_t uid = geteuid();
-	const pid_t pid = getpid();
-	char full[64]; /* the directory, then / and the pid */
-	struct uw_buf b;
-
-	uw_buf_init(&b, full, sizeof full - 1);
-	uw_buf_str(&b, UW_STATS_DIR_PREFIX);
-	uw_buf_u64(&b, uid);
-	const size_t dir_len = b.len;
-	uw_buf_str(&b, "/");
-	uw_buf_u64(&b, (uint64_t)pid);
-	full[b.len] = 0;
-	const char *name = full + dir_len + 1;
-
-	full[dir_len] = 0;
-	if (mkdir(full, 0700) != 0 && errno != EEXIST)
-		return off("cannot create ", full, why(errno)), NULL;
-	/* Only a directory of our own that nobody else can write to: anyone can
-	 * create names in /dev/shm, so this one may have been planted. */
-	int dfd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return off("cannot create ", dir, why(errno)), -1;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return off("cannot use ", full, why(errno)), NULL;
+		return off("cannot use ", dir, why(errno)), -1;
 	struct stat st;
 	if (fstat(dfd, &st) != 0 || st.st_uid != uid || (st.st_mode & 022)) {
 		sys_close(dfd);
-		return off("refusing ", full,
+		return off("refusing ", dir,
 			   "it is owned by another user or writable by others (it must be owned by the "
 			   "process's effective user, mode 0700)"),
-		       NULL;
+		       -1;
 	}
-	full[dir_len] = '/';
+	return dfd;
+}
+
+/* Creates the file name in dfd with its page allocated (a full /dev/shm fails
+ * here, not with SIGBUS at the first count) and maps it. MAP_FAILED with
+ * errno on failure, the file then removed. */
+static void *map_new_file(int dfd, const char *name, void *at)
+{
+	static char zero[UW_STATS_FILE_SIZE];
 	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
 		/* Left by an earlier process with this pid that did not exit normally,
@@ -145,31 +135,23 @@ static struct uw_stats_file *create(void *at)
 		unlinkat(dfd, name, 0);
 		fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
-	int err = errno;
-	if (fd >= 0)
-		fchmod(fd, 0600); /* whatever the umask */
-	/* The page is allocated now: a full /dev/shm fails here, not with SIGBUS
-	 * at the first count. */
-	if (fd >= 0 && pwrite(fd, zero, sizeof zero, 0) != (ssize_t)sizeof zero) {
-		err = errno;
-		unlinkat(dfd, name, 0);
-		sys_close(fd);
-		fd = -1;
-	}
+	if (fd < 0)
+		return MAP_FAILED;
+	fchmod(fd, 0600); /* whatever the umask */
 	void *m = MAP_FAILED;
-	if (fd >= 0) {
+	if (pwrite(fd, zero, sizeof zero, 0) == (ssize_t)sizeof zero)
 		m = mmap(at, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0),
 			 fd, 0);
-		err = errno;
-		sys_close(fd);
-		if (m == MAP_FAILED)
-			unlinkat(dfd, name, 0);
-	}
-	sys_close(dfd);
+	int err = errno;
+	sys_close(fd);
 	if (m == MAP_FAILED)
-		return off("cannot create ", full, why(err)), NULL;
+		unlinkat(dfd, name, 0);
+	errno = err;
+	return m;
+}
 
-	struct uw_stats_file *s = m;
+static void fill_header(struct uw_stats_file *s, pid_t pid, uid_t uid)
+{
 	s->version = UW_STATS_VERSION;
 	s->size = sizeof *s;
 	s->pid = pid;
@@ -180,10 +162,39 @@ static struct uw_stats_file *create(void *at)
 	size_t n = strlen(comm);
 	memcpy(s->comm, comm, n < sizeof s->comm ? n : sizeof s->comm - 1);
 	__atomic_store_n(&s->magic, UW_STATS_MAGIC, __ATOMIC_RELEASE);
+}
 
+/* Creates this process's file and maps it: anywhere, or at `at` in place of
+ * what is mapped there (the parent's file, in a child after fork). Returns
+ * the mapping, or NULL after one log line. */
+static struct uw_stats_file *create(void *at)
+{
+	const uid_t uid = geteuid();
+	const pid_t pid = getpid();
+	char full[64]; /* the directory, then / and the pid */
+	struct uw_buf b;
+	uw_buf_init(&b, full, sizeof full - 1);
+	uw_buf_str(&b, UW_STATS_DIR_PREFIX);
+	uw_buf_u64(&b, uid);
+	const size_t dir_len = b.len;
+	uw_buf_str(&b, "/");
+	uw_buf_u64(&b, (uint64_t)pid);
+	full[b.len] = 0;
+
+	full[dir_len] = 0;
+	int dfd = own_directory(full, uid);
+	full[dir_len] = '/';
+	if (dfd < 0)
+		return NULL;
+	void *m = map_new_file(dfd, full + dir_len + 1, at);
+	int err = errno;
+	sys_close(dfd);
+	if (m == MAP_FAILED)
+		return off("cannot create ", full, why(err)), NULL;
+	fill_header(m, pid, uid);
 	memcpy(path, full, sizeof path);
 	owner = pid;
-	return s;
+	return m;
 }
 
 /* In the child after fork(): its own file, at the address of the parent's, so

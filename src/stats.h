@@ -44,6 +44,13 @@ static inline ssize_t uw_stats_wrote(ssize_t r)
 	return r;
 }
 
+/* Are live statistics on? For a caller with counting work of its own (the
+ * bytes of a sendmmsg batch). */
+static inline bool uw_stats_on(void)
+{
+	return __builtin_expect(__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) != NULL, 0);
+}
+
 /* One event of the given kind (UW_STAT_BLOCKED, UW_STAT_TLS_WRITES, ...). */
 static inline void uw_stats_count(enum uw_stat i)
 {

@@ -64,7 +64,7 @@ static void unlock_cb(void *arg)
 static void disconnect(void)
 {
 	if (sock >= 0)
-		uw_real.close ? uw_real.close(sock) : syscall(SYS_close, sock);
+		uw_real.close(sock);
 	sock = -1;
 	connected = false;
 }
@@ -160,6 +160,90 @@ static void internal(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "<PRI>Mon DD HH:MM:SS TAG[PID]: " as glibc writes it; *msgoff is where the
+ * part after the priority and time begins. Returns its length. */
+static size_t header(char *head, size_t cap, int pri, size_t *msgoff)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	int n = snprintf(head, cap, "<%d>%s %2d %02d:%02d:%02d ", pri, months[tm.tm_mon % 12], tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	*msgoff = (size_t)n;
+	if (!tag)
+		tag = program_invocation_short_name;
+	const char *t = tag ? tag : "";
+	char pid[24] = "";
+	if (stat_opts & LOG_PID)
+		snprintf(pid, sizeof pid, "[%d]", (int)getpid());
+	int h = snprintf(head + n, cap - (size_t)n, "%.100s%s%s", t, pid, tag ? ": " : "");
+	return (size_t)n + (size_t)h;
+}
+
+/* The whole message, header then body, in stack (or in a malloc'ed buffer when
+ * it does not fit): the buffer, or NULL; *len its length. */
+static char *message(char *stack, size_t cap, int pri, int flag, const char *fmt, va_list ap, int saved_errno,
+		     size_t *len, size_t *msgoff)
+{
+	char head[160];
+	size_t hlen = header(head, sizeof head, pri, msgoff);
+	char *buf = stack;
+	va_list copy;
+	va_copy(copy, ap);
+	errno = saved_errno; /* for %m */
+	int blen = format_body(stack + hlen, cap - hlen, flag, fmt, ap);
+	if (blen < 0)
+		blen = 0;
+	if ((size_t)blen >= cap - hlen) {
+		buf = malloc(hlen + (size_t)blen + 1);
+		if (buf) {
+			errno = saved_errno;
+			format_body(buf + hlen, (size_t)blen + 1, flag, fmt, copy);
+		}
+	}
+	va_end(copy);
+	if (!buf)
+		return NULL;
+	memcpy(buf, head, hlen);
+	*len = hlen + (size_t)blen;
+	buf[*len] = 0;
+	return buf;
+}
+
+/* Sends on the log socket, connecting first if needed; as glibc, after a
+ * failure (the daemon may have restarted) reconnects and tries once more. */
+static enum sent deliver(const char *buf, size_t len)
+{
+	if (!connected)
+		connect_log();
+	/* A stream socket gets the terminating NUL as the record separator. */
+	enum sent s = connected ? send_bounded(buf, len + (sock_type == SOCK_STREAM ? 1 : 0)) : FAILED;
+	if (s == FAILED && connected) {
+		disconnect();
+		connect_log();
+		s = connected ? send_bounded(buf, len + (sock_type == SOCK_STREAM ? 1 : 0)) : FAILED;
+	}
+	return s;
+}
+
+/* What became of the message: a stopped daemon is reported once, a failed
+ * socket reopened next time, the console told if the program asked. */
+static void delivered(enum sent s, const char *msg, size_t len)
+{
+	if (s == SENT) {
+		wedged = false;
+		return;
+	}
+	if (s == TIMED_OUT && !wedged) {
+		wedged = true;
+		report_timeout();
+	}
+	if (s == FAILED)
+		disconnect();
+	if (stat_opts & LOG_CONS)
+		to_console(msg, len);
+}
+
 static void send_locked(int pri, int flag, const char *fmt, va_list ap, int saved_errno)
 {
 	if (pri & ~(LOG_PRIMASK | LOG_FACMASK)) {
@@ -170,76 +254,18 @@ static void send_locked(int pri, int flag, const char *fmt, va_list ap, int save
 		return;
 	if ((pri & LOG_FACMASK) == 0)
 		pri |= facility;
-
-	char head[160];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	int n = snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", pri, months[tm.tm_mon % 12],
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	size_t msgoff = (size_t)n;
-	if (!tag)
-		tag = program_invocation_short_name;
-	const char *t = tag ? tag : "";
-	char pid[24] = "";
-	if (stat_opts & LOG_PID)
-		snprintf(pid, sizeof pid, "[%d]", (int)getpid());
-	int h = snprintf(head + n, sizeof head - (size_t)n, "%.100s%s%s", t, pid, tag ? ": " : "");
-	size_t hlen = (size_t)n + (size_t)h;
-
-	char stack[2048], *buf = stack;
-	va_list copy;
-	va_copy(copy, ap);
-	errno = saved_errno; /* for %m */
-	int blen = format_body(stack + hlen, sizeof stack - hlen, flag, fmt, ap);
-	if (blen < 0)
-		blen = 0;
-	if ((size_t)blen >= sizeof stack - hlen) {
-		buf = malloc(hlen + (size_t)blen + 1);
-		if (!buf) {
-			va_end(copy);
-			return;
-		}
-		errno = saved_errno;
-		format_body(buf + hlen, (size_t)blen + 1, flag, fmt, copy);
-	}
-	va_end(copy);
-	memcpy(buf, head, hlen);
-	size_t len = hlen + (size_t)blen;
-	buf[len] = 0;
-
+	char stack[2048];
+	size_t len, msgoff;
+	char *buf = message(stack, sizeof stack, pri, flag, fmt, ap, saved_errno, &len, &msgoff);
+	if (!buf)
+		return;
 	if (stat_opts & LOG_PERROR) {
 		/* stderr gets the line without priority and time, ending in a newline. */
-		size_t k = len - msgoff;
 		bool nl = len > 0 && buf[len - 1] == '\n';
-		struct iovec v[2] = {{buf + msgoff, k}, {"\n", nl ? 0 : 1}};
+		struct iovec v[2] = {{buf + msgoff, len - msgoff}, {"\n", nl ? 0 : 1}};
 		writev(STDERR_FILENO, v, 2);
 	}
-
-	if (!connected)
-		connect_log();
-	/* A stream socket gets the terminating NUL as the record separator. */
-	size_t wire = len + (sock_type == SOCK_STREAM ? 1 : 0);
-	enum sent s = connected ? send_bounded(buf, wire) : FAILED;
-	if (s == FAILED && connected) {
-		/* As glibc: the daemon may have restarted; reconnect and try once more. */
-		disconnect();
-		connect_log();
-		wire = len + (sock_type == SOCK_STREAM ? 1 : 0);
-		s = connected ? send_bounded(buf, wire) : FAILED;
-	}
-	if (s == SENT) {
-		wedged = false;
-	} else {
-		if (s == TIMED_OUT && !wedged) {
-			wedged = true;
-			report_timeout();
-		}
-		if (s == FAILED)
-			disconnect(); /* reopen next time */
-		if (stat_opts & LOG_CONS)
-			to_console(buf + msgoff, len - msgoff);
-	}
+	delivered(deliver(buf, len), buf + msgoff, len - msgoff);
 	if (buf != stack)
 		free(buf);
 }
