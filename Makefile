@@ -23,7 +23,8 @@ PRELOAD_OBJ := $(PRELOAD:%.c=$(BUILD)/obj/%.o)
 BT_SRC := $(wildcard src/backtrace/*.c)
 BT_OBJ := $(BT_SRC:%.c=$(BUILD)/obj/%.o)
 # What the launcher shares with the preload: the one parser of settings.
-CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o
+CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o \
+	$(BUILD)/obj/src/config_env.o $(BUILD)/obj/src/log_target.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
