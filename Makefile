@@ -85,8 +85,10 @@ $(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/con
 	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -c $< -o $@
 
 # The launcher's commands: `check` (tools/check/: reading ELF files and /proc), `config` and `stat`.
-TOOL_SRC := tools/unwedge.c tools/binary_check.c tools/config_cmd.c tools/stat.c $(wildcard tools/check/*.c)
-TOOL_HDR := tools/binary_check.h tools/config_cmd.h tools/stat.h src/stats_file.h $(wildcard tools/check/*.h)
+TOOL_SRC := tools/unwedge.c tools/launch.c tools/launch_options.c tools/preload_path.c tools/binary_check.c \
+	tools/config_cmd.c tools/stat.c $(wildcard tools/check/*.c)
+TOOL_HDR := tools/launch.h tools/launch_options.h tools/preload_path.h tools/binary_check.h tools/config_cmd.h \
+	tools/stat.h src/stats_file.h $(wildcard tools/check/*.h)
 
 $(BUILD)/unwedge: $(TOOL_SRC) $(TOOL_HDR) $(CONFIG_OBJ) $(CG_OBJ) src/config.h src/duration.h VERSION
 	@echo "  CC      $@"

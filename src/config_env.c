@@ -39,9 +39,9 @@ int uw_config_read_environ(struct uw_config *c, char *const *envp, bool *given,
 			report_unknown(*e, unknown, ctx);
 	}
 	uw_config_defaults(c);
+	for (int i = 0; given && i < UW_OPT_COUNT; i++)
+		given[i] = found[i] != NULL;
 	for (int i = 0; i < UW_OPT_COUNT; i++) {
-		if (given)
-			given[i] = found[i] != NULL;
 		if (found[i] &&
 		    uw_config_set(c, (enum uw_opt)i, found[i], uw_options[i].env, err, errlen) != 0)
 			return -1;
@@ -124,11 +124,14 @@ void uw_config_notes(const struct uw_config *c, void (*note)(void *ctx, const ch
 		     "UNWEDGE_RULES): the deadline always comes first, so the warning can never fire",
 		     false);
 	note_shadowed(c, note, ctx);
-	char why[160];
-	if (c->log_path[0] && uw_log_target_problem(c->log_path, why, sizeof why)) {
-		char msg[UW_LOG_PATH_MAX + 300], path[400];
-		uw_config_printable(path, sizeof path, c->log_path);
-		snprintf(msg, sizeof msg, "UNWEDGE_LOG=%s %s: events would go to stderr instead", path, why);
-		note(ctx, msg, false);
-	}
+}
+
+bool uw_config_log_problem(const struct uw_config *c, char *msg, size_t len)
+{
+	char why[160], path[400];
+	if (!c->log_path[0] || !uw_log_target_problem(c->log_path, why, sizeof why))
+		return false;
+	uw_config_printable(path, sizeof path, c->log_path);
+	snprintf(msg, len, "UNWEDGE_LOG=%s %s: the events would go to stderr instead", path, why);
+	return true;
 }

@@ -39,4 +39,8 @@ bool uw_config_env_warned(char *const *envp);
 void uw_config_notes(const struct uw_config *c, void (*note)(void *ctx, const char *msg, bool preload_too),
 		     void *ctx);
 
+/* When the log file UNWEDGE_LOG names cannot be written as the preload writes
+ * it (src/log_target.h): true with a one-line message. */
+bool uw_config_log_problem(const struct uw_config *c, char *msg, size_t len);
+
 #endif

@@ -9,7 +9,7 @@ import re
 import shlex
 import subprocess
 
-from harness import BUILD, LAUNCHER, LIB, base_env, check, test
+from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, test
 
 HELLO = os.path.join(BUILD, "tests", "hello")
 ROW = re.compile(r"^(UNWEDGE_[A-Z_]+)=(\S+|'.*') +\((env|default|invalid|derived: follows .+)\)$")
@@ -54,14 +54,17 @@ def defaults():
 
 @test("config-command/values-from-the-environment", production_only=True)
 def from_env():
-    rc, rows, state, err = config(UNWEDGE_TIMEOUT="1500ms", UNWEDGE_DEADLINE="total", UNWEDGE_ON_TIMEOUT="error",
-                                  UNWEDGE_LOG="/var/log/unwedge dir/it's.log", UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all")
+    with Scratch() as s:
+        os.mkdir(os.path.join(s.dir, "unwedge dir"))
+        log = os.path.join(s.dir, "unwedge dir", "it's.log")
+        rc, rows, state, err = config(UNWEDGE_TIMEOUT="1500ms", UNWEDGE_DEADLINE="total", UNWEDGE_ON_TIMEOUT="error",
+                                      UNWEDGE_LOG=log, UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all")
     check(rc == 0 and err == "" and state == "active", "rc %d %r %r" % (rc, state, err))
     check(rows["UNWEDGE_TIMEOUT"] == ("1.5s", "env"), rows)
     # The user timeout follows the deadline, shown as derived.
     check(rows["UNWEDGE_TCP_USER_TIMEOUT"][0] == "1.5s" and rows["UNWEDGE_TCP_USER_TIMEOUT"][1].startswith("derived"),
           rows)
-    check(rows["UNWEDGE_LOG"] == ("/var/log/unwedge dir/it's.log", "env"), rows)
+    check(rows["UNWEDGE_LOG"] == (log, "env"), rows)
     check(rows["UNWEDGE_DEADLINE"] == ("total", "env") and rows["UNWEDGE_ON_TIMEOUT"] == ("error", "env"), rows)
     rc, rows, state, err = config(UNWEDGE_TIMEOUT="2m", UNWEDGE_TCP_USER_TIMEOUT="off")
     check(rows["UNWEDGE_TIMEOUT"] == ("2m", "env") and rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("off", "env"), rows)
