@@ -50,7 +50,7 @@ static const char *read_number(const char **p, struct number *n)
 		return NULL;
 	(*p)++;
 	if (!is_digit(**p))
-		return "expected digits after the decimal point";
+		return "no digits after the decimal point";
 	for (; is_digit(**p); (*p)++) {
 		if (n->frac_scale >= 1000000000ULL)
 			return "too many decimal places";

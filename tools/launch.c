@@ -87,8 +87,8 @@ static int choose_preload(const struct uw_launch *L, char *lib, size_t len)
 	if (uw_preload_unusable(lib, why, sizeof why) == 0)
 		return -1;
 	uw_config_printable(shown, sizeof shown, lib);
-	fprintf(stderr, "unwedge: the preload %s%s %s; not running the command unprotected\n",
-		L->preload ? "given with --preload, " : "", shown, why);
+	fprintf(stderr, "unwedge: cannot use the preload %s%s: it %s; not running the command unprotected\n",
+		L->preload ? "(--preload) " : "", shown, why);
 	return 2;
 }
 
