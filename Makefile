@@ -271,3 +271,18 @@ uninstall:
 
 clean:
 	rm -rf build build-*
+
+# The option sections of the README and unwedge(1), generated from the settings table
+# (src/config.c) and the launcher's options (tools/launch_options.c); tests/integration/
+# test_docs_generated.py fails when they are out of date.
+GEN_DOCS_FILES := README.md man/unwedge.1
+$(BUILD)/gen_docs: tools/gen_docs.c tools/launch_options.c tools/launch_options.h src/config.c src/config.h \
+	src/duration.c src/rules.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -o $@ tools/gen_docs.c tools/launch_options.c src/config.c \
+		src/duration.c src/rules.c
+all: $(BUILD)/gen_docs
+.PHONY: docs
+docs: $(BUILD)/gen_docs
+	$(BUILD)/gen_docs --update $(GEN_DOCS_FILES)
