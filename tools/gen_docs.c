@@ -5,7 +5,8 @@
  *   gen_docs --update FILE...   rewrite the generated sections
  *   gen_docs --check FILE...    exit 1, naming each file whose section is out of date
  *
- * A file ending in .md gets a Markdown table, any other roff. */
+ * A file ending in .md gets a Markdown table, one ending in .bash-completion the
+ * word lists of the bash completion, any other roff. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #define END_MD	   "<!-- end of the generated section -->"
 #define BEGIN_ROFF ".\\\" generated from the settings table by tools/gen_docs.c (make docs): do not edit"
 #define END_ROFF   ".\\\" end of the generated section"
+#define BEGIN_SH   "# generated from the settings table by tools/gen_docs.c (make docs): do not edit"
+#define END_SH	   "# end of the generated section"
 
 struct out {
 	char *buf;
@@ -120,6 +123,44 @@ static void man(struct out *o)
 	}
 }
 
+/* The flags that take a value, those that do not, and the words each value can be. */
+static void completion(struct out *o)
+{
+	put(o, "_unwedge_valued=\"");
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		put(o, i ? " " : "");
+		put(o, uw_options[i].flag);
+	}
+	for (int j = 0; j < UW_L_COUNT; j++)
+		if (uw_launch_options[j].metavar) {
+			put(o, " ");
+			put(o, uw_launch_options[j].flag);
+		}
+	put(o, "\"\n_unwedge_switches=\"-h");
+	for (int j = 0; j < UW_L_COUNT; j++)
+		if (!uw_launch_options[j].metavar) {
+			put(o, " ");
+			put(o, uw_launch_options[j].flag);
+		}
+	put(o, "\"\ndeclare -A _unwedge_values=(");
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		const struct uw_option *u = &uw_options[i];
+		put(o, i ? " [" : "[");
+		put(o, u->flag);
+		put(o, "]=\"");
+		for (int w = 0; w < 4 && u->kind == UW_KIND_CHOICE && u->words[w]; w++) {
+			put(o, w ? " " : "");
+			put(o, u->words[w]);
+		}
+		put(o, u->kind == UW_KIND_DURATION ? "off 250ms 1s 5s 30s"
+		       : u->kind == UW_KIND_LOG	   ? "stderr syslog off"
+						   : "");
+		put(o, u->kind == UW_KIND_RATE || u->kind == UW_KIND_KEEPALIVE ? "off" : "");
+		put(o, "\"");
+	}
+	put(o, ")\n");
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -140,8 +181,15 @@ static char *slurp(const char *path)
 /* The file with its generated section made anew, or NULL without markers. */
 static char *regenerate(const char *path, const char *text)
 {
-	bool md = strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".md");
-	const char *begin = md ? BEGIN_MD : BEGIN_ROFF, *end = md ? END_MD : END_ROFF;
+	size_t n = strlen(path);
+	bool md = n > 3 && !strcmp(path + n - 3, ".md");
+	bool sh = n > 16 && !strcmp(path + n - 16, ".bash-completion");
+	const char *begin = md	 ? BEGIN_MD
+			    : sh ? BEGIN_SH
+				 : BEGIN_ROFF,
+		   *end = md   ? END_MD
+			  : sh ? END_SH
+			       : END_ROFF;
 	const char *b = strstr(text, begin), *e = b ? strstr(b, end) : NULL;
 	if (!b || !e)
 		return NULL;
@@ -150,6 +198,8 @@ static char *regenerate(const char *path, const char *text)
 	put(&o, "\n");
 	if (md)
 		markdown(&o);
+	else if (sh)
+		completion(&o);
 	else
 		man(&o);
 	put(&o, e);
