@@ -83,7 +83,8 @@ static void usage(FILE *f)
 		   "the settings a program started here gets (settings flags before it count); exit 2 if one "
 		   "is invalid");
 	usage_line(f, "unwedge stat PID|--all", NULL,
-		   "live statistics of processes run with --stats 1 (--prom: Prometheus format)");
+		   "live statistics of processes run with --stats 1 (--prom: Prometheus format); exit 1 "
+		   "when it has none, 2 for a bad PID");
 	fprintf(f,
 		"\nValues: words unwedge defines (off, json, observe, units...) in any letter case; paths "
 		"and\n"
