@@ -179,3 +179,27 @@ def subcommand_words():
     check(p.returncode == 2 and "unwedge --help" in p.stderr, p.stderr)
     p = launch([""])
     check(p.returncode == 127 and "empty command name" in p.stderr, p.stderr)
+
+
+@test("launcher-checks/set-user-ID-warning-only-when-the-ids-change", production_only=True)
+def setuid_same_ids():
+    """The loader's secure mode (which drops LD_PRELOAD) applies only when the exec changes the
+    ids: a set-user-ID-root program run by root is an ordinary exec, and protected."""
+    check(os.geteuid() == 0, "needs root")
+    from harness import WCLIENT
+    with Scratch() as s:
+        os.chmod(s.dir, 0o755)
+        prog = os.path.join(s.dir, "wclient-suid")
+        shutil.copy(WCLIENT, prog)
+        os.chown(prog, 0, 0)
+        os.chmod(prog, 0o4755)
+        peer = s.peer("tcp4", "never")
+        p = subprocess.run([LAUNCHER, "--timeout", "1s", "--", prog, peer.addr, "write"], env=base_env(),
+                           capture_output=True, text=True, timeout=15)
+        check("set-user-ID" not in p.stderr and '"errno": "ETIMEDOUT"' in p.stdout,
+              "root running a set-user-ID-root program: %r %r" % (p.stdout, p.stderr))
+        # Control: owned by another user, the exec changes the euid: unprotected, and said.
+        os.chown(prog, 65534, 65534)
+        os.chmod(prog, 0o4755)
+        q = launch(["--dry-run", "--", prog])
+        check("set-user-ID" in q.stdout, "owned by nobody: %r" % q.stdout)
