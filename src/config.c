@@ -6,6 +6,8 @@
 #include "duration.h"
 
 #define AT(field)	offsetof(struct uw_config, field)
+#define UW_STR_(x)	#x
+#define UW_STR(x)	UW_STR_(x)
 #define DURATION_VALUES "a duration such as 30s, 1.5s, 250ms, 2m; or off"
 
 const struct uw_option uw_options[UW_OPT_COUNT] = {
@@ -77,11 +79,12 @@ const struct uw_option uw_options[UW_OPT_COUNT] = {
 	[UW_OPT_LOG_RATE] = {"UNWEDGE_LOG_RATE", "--log-rate", "N/s or N/m (event lines), or off", "10/s",
 			     UW_KIND_RATE, AT(log_rate), .metavar = "N/s|N/m|off",
 			     .help = "at most this many event lines; the rest are counted and summarised"},
-	[UW_OPT_RULES] =
-		{"UNWEDGE_RULES", "--rules",
-		 "rules such as 'port:5432 = off; net:10.0.0.0/8 port:443 = 5s; path:/run/ = off'", "none",
-		 UW_KIND_RULES, AT(rules), .metavar = "RULES",
-		 .help = "a deadline or off per peer, at most 16 rules; the first that matches decides"},
+	[UW_OPT_RULES] = {"UNWEDGE_RULES", "--rules",
+			  "rules such as 'port:5432 = off; net:10.0.0.0/8 port:443 = 5s; path:/run/ = off'",
+			  "none", UW_KIND_RULES, AT(rules), .metavar = "RULES",
+			  .help = "a deadline or off per peer, at most " UW_STR(
+				  UW_RULES_MAX) " rules; the first that "
+						"matches decides"},
 	[UW_OPT_ONLY_CMDS] = {"UNWEDGE_ONLY_CMDS", "--only-cmds", "program names, comma-separated", "any",
 			      UW_KIND_NAMES, AT(only_cmds), .metavar = "NAME,...",
 			      .help = "act only in programs of these names"},
