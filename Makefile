@@ -275,7 +275,7 @@ clean:
 # The option sections of the README and unwedge(1), generated from the settings table
 # (src/config.c) and the launcher's options (tools/launch_options.c); tests/integration/
 # test_docs_generated.py fails when they are out of date.
-GEN_DOCS_FILES := README.md man/unwedge.1 tools/unwedge.bash-completion
+GEN_DOCS_FILES := README.md man/unwedge.1 man/unwedge.7 tools/unwedge.bash-completion
 $(BUILD)/gen_docs: tools/gen_docs.c tools/launch_options.c tools/launch_options.h src/config.c src/config.h \
 	src/duration.c src/rules.c
 	@mkdir -p $(dir $@)

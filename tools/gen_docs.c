@@ -6,7 +6,8 @@
  *   gen_docs --check FILE...    exit 1, naming each file whose section is out of date
  *
  * A file ending in .md gets a Markdown table, one ending in .bash-completion the
- * word lists of the bash completion, any other roff. */
+ * word lists of the bash completion, one ending in .7 a summary of the variables,
+ * any other roff option entries. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,20 @@ static void completion(struct out *o)
 	put(o, ")\n");
 }
 
+/* unwedge(7): one line a variable; the prose entries follow by hand. */
+static void man7(struct out *o)
+{
+	put(o, ".PP\n.nf\n");
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		const struct uw_option *u = &uw_options[i];
+		char line[400];
+		snprintf(line, sizeof line, "%s=%s  (%s; default %s)\n", u->env, u->metavar, u->flag,
+			 u->fallback);
+		roff(o, line);
+	}
+	put(o, ".fi\n");
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -184,6 +199,7 @@ static char *regenerate(const char *path, const char *text)
 	size_t n = strlen(path);
 	bool md = n > 3 && !strcmp(path + n - 3, ".md");
 	bool sh = n > 16 && !strcmp(path + n - 16, ".bash-completion");
+	bool seven = n > 2 && !strcmp(path + n - 2, ".7");
 	const char *begin = md	 ? BEGIN_MD
 			    : sh ? BEGIN_SH
 				 : BEGIN_ROFF,
@@ -200,6 +216,8 @@ static char *regenerate(const char *path, const char *text)
 		markdown(&o);
 	else if (sh)
 		completion(&o);
+	else if (seven)
+		man7(&o);
 	else
 		man(&o);
 	put(&o, e);

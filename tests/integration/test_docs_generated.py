@@ -9,7 +9,7 @@ import subprocess
 from harness import BUILD, ROOT, Scratch, check, test
 
 GEN = os.path.join(BUILD, "gen_docs")
-FILES = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "man", "unwedge.1"),
+FILES = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "man", "unwedge.1"), os.path.join(ROOT, "man", "unwedge.7"),
          os.path.join(ROOT, "tools", "unwedge.bash-completion")]
 
 
