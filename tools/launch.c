@@ -131,7 +131,7 @@ static const char *base(const char *p)
 /* The settings that leave COMMAND itself without unwedge, and what the
  * preload cannot reach. */
 static void command_notes(struct notes *n, const struct uw_config *c, const char *cmd, const char *path,
-			  const char *why)
+			  const char *why, bool cgroup)
 {
 	char msg[PATH_MAX + 800], real[PATH_MAX];
 	const char *exe = path[0] && realpath(path, real) ? base(real) : NULL;
@@ -142,7 +142,7 @@ static void command_notes(struct notes *n, const struct uw_config *c, const char
 			 base(cmd), c->only_cmds[0] ? "UNWEDGE_ONLY_CMDS" : "UNWEDGE_SKIP_CMDS");
 		notice(n, msg);
 	}
-	if (why[0] && n->strict) {
+	if (why[0] && n->strict && !cgroup) {
 		snprintf(msg, sizeof msg, "%s; it would run unprotected", why);
 		notice(n, msg);
 	}
@@ -246,7 +246,7 @@ int uw_launch_run(struct uw_launch *L, char **argv)
 	int unreachable = L->on[UW_L_NO_PRELOAD] || uw_check_resolve(cmd, path, sizeof path) != 0
 				  ? 0
 				  : uw_binary_unreachable(path, why, sizeof why);
-	command_notes(&n, &eff, cmd, path, why);
+	command_notes(&n, &eff, cmd, path, why, L->on[UW_L_CGROUP]);
 	if (!lib[0] && !L->on[UW_L_NO_PRELOAD] && n.strict)
 		notice(&n, PRELOAD_NAME " not found next to this program or in ../lib/unwedge");
 	if (n.errors)
