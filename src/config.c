@@ -474,7 +474,7 @@ void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_
  * forgotten here. */
 bool uw_config_equal(const struct uw_config *a, const struct uw_config *b)
 {
-	static char x[UW_CONFIG_SHOW_MAX], y[UW_CONFIG_SHOW_MAX];
+	char x[UW_CONFIG_SHOW_MAX], y[UW_CONFIG_SHOW_MAX]; /* only tests call it: never on a small stack */
 	if (a->guard != b->guard)
 		return false;
 	for (int i = 0; i < UW_OPT_COUNT; i++) {
