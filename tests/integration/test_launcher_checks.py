@@ -64,7 +64,9 @@ def not_a_library():
         with open(text, "w") as f:
             f.write("not a library\n")
         for path, want in ((s.dir, "is a directory"), ("/etc/passwd", "is not an ELF shared library"),
-                           (text, "is not an ELF shared library"), (HELLO_STATIC, "not a shared library")):
+                           (text, "is not an ELF shared library"), (HELLO_STATIC, "not a shared library"),
+                           (HELLO, "position-independent executable"),
+                           ("/lib/x86_64-linux-gnu/libm.so.6", "not libunwedge.so")):
             refused(launch(["--preload", path, "--", HELLO, "0"]), want, path)
 
 
