@@ -8,8 +8,8 @@ const struct uw_launch_option uw_launch_options[UW_L_COUNT] = {
 	[UW_L_PRELOAD] =
 		{"--preload", "PATH", false,
 		 "the libunwedge.so to use (default: next to this program, or ../lib/unwedge/); it must be "
-		 "a shared library for this machine whose path has no space or colon, or unwedge exits "
-		 "with status 2"},
+		 "libunwedge.so built for this machine, at a path with no space or colon (LD_PRELOAD "
+		 "splits there), or unwedge exits with status 2"},
 	[UW_L_NO_PRELOAD] = {"--no-preload", NULL, false,
 			     "do not add the preload (with --cgroup: the kernel layer only)"},
 	[UW_L_DRY_RUN] = {"--dry-run", NULL, false,
