@@ -47,11 +47,30 @@ static int find_command(const char *name)
 	return -1;
 }
 
+/* "  FLAG METAVAR   help", the help folded to 100 columns under itself. */
 static void usage_line(FILE *f, const char *flag, const char *metavar, const char *help)
 {
+	enum { INDENT = 33, WIDTH = 100 };
 	char left[64];
 	snprintf(left, sizeof left, "%s%s%s", flag, metavar ? " " : "", metavar ? metavar : "");
-	fprintf(f, "  %-30s %s\n", left, help);
+	/* A long flag: its help starts on the next line. */
+	int col = strlen(left) > INDENT - 3
+			  ? fprintf(f, "  %s\n%*s", left, INDENT - 1, "") - (int)strlen(left) - 4
+			  : fprintf(f, "  %-30s", left);
+	bool first = true;
+	for (const char *p = help; *p;) {
+		size_t n = strcspn(p, " ");
+		if (!first && col + 1 + (int)n > WIDTH) {
+			col = fprintf(f, "\n%*s", INDENT - 1, "") - 1;
+		}
+		fputc(' ', f);
+		col++;
+		first = false;
+		col += fprintf(f, "%.*s", (int)n, p);
+		p += n;
+		p += *p == ' ';
+	}
+	fputc('\n', f);
 }
 
 static void usage(FILE *f)
