@@ -28,7 +28,8 @@ PRELOAD_OBJ := $(PRELOAD:%.c=$(BUILD)/obj/%.o)
 BT_SRC := $(wildcard src/backtrace/*.c)
 BT_OBJ := $(BT_SRC:%.c=$(BUILD)/obj/%.o)
 # What the launcher shares with the preload: the one parser of settings.
-CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o
+CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o \
+	$(BUILD)/obj/src/config_env.o $(BUILD)/obj/src/log_target.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -89,7 +90,7 @@ $(BUILD)/obj/tools/cgroup/sockops_obj.o: tools/cgroup/sockops_obj.S $(BUILD)/obj
 # The launcher and its commands: every C file under tools/ (check/: reading ELF
 # files and /proc; cgroup/: the BPF layer; demo/ are separate programs). The
 # version is compiled into one object only.
-TOOL_SRC := $(filter-out tools/cgroup/%.bpf.c,$(wildcard tools/*.c tools/check/*.c tools/cgroup/*.c))
+TOOL_SRC := $(filter-out tools/cgroup/%.bpf.c tools/gen_docs.c,$(wildcard tools/*.c tools/check/*.c tools/cgroup/*.c))
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/tool-obj/%.o) $(BUILD)/obj/tools/cgroup/sockops_obj.o \
 	$(BUILD)/tool-obj/version.o
 
@@ -267,3 +268,15 @@ uninstall:
 
 clean:
 	rm -rf build build-*
+
+# The option sections of the README and unwedge(1), generated from the settings table
+# (src/config.c) and the launcher's options (tools/launch_options.c); tests/integration/
+# test_docs_generated.py fails when they are out of date.
+GEN_DOCS_FILES := README.md man/unwedge.1 man/unwedge.7 tools/unwedge.bash-completion
+$(BUILD)/gen_docs: $(BUILD)/tool-obj/tools/gen_docs.o $(BUILD)/tool-obj/tools/launch_options.o $(CONFIG_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^
+all: $(BUILD)/gen_docs
+.PHONY: docs
+docs: $(BUILD)/gen_docs
+	$(BUILD)/gen_docs --update $(GEN_DOCS_FILES)

@@ -27,13 +27,32 @@ enum uw_opt {
 	UW_OPT_COUNT
 };
 
+/* How a setting's value is read and shown. */
+enum uw_value_kind {
+	UW_KIND_DURATION,  /* a uint32_t of milliseconds, 0: off */
+	UW_KIND_CHOICE,	   /* a bool: words[0] gives false, words[1] true */
+	UW_KIND_LOG,	   /* stderr, syslog, off or an absolute path */
+	UW_KIND_RATE,	   /* N/s, N/m or off */
+	UW_KIND_RULES,	   /* UNWEDGE_RULES (src/rules.h) */
+	UW_KIND_NAMES,	   /* program names, comma-separated, into a char[UW_CMDS_MAX] */
+	UW_KIND_KEEPALIVE, /* IDLE,INTERVAL,COUNT or off */
+};
+
+/* One setting, described once: the parser, `show`, the equality, the launcher's
+ * long options, `unwedge config`, --help and the option sections of the man
+ * page and README (tools/gen_docs.c) all come from this table. */
 struct uw_option {
 	const char *env;      /* UNWEDGE_TIMEOUT */
 	const char *flag;     /* --timeout */
 	const char *values;   /* what it accepts, for messages and --help */
 	const char *fallback; /* the default, as the user would write it */
+	enum uw_value_kind kind;
+	size_t field;	      /* offsetof(struct uw_config, ...) of the value */
+	const char *words[4]; /* UW_KIND_CHOICE: false, true, then optional aliases of each */
+	size_t given;	      /* when non-zero: offsetof a bool set when the value is given */
+	const char *metavar;  /* the value in the synopsis of a flag: "DURATION|off" */
+	const char *help;     /* what it does, one sentence */
 };
-
 extern const struct uw_option uw_options[UW_OPT_COUNT];
 
 #define UW_LOG_PATH_MAX 512
@@ -111,5 +130,15 @@ const char *uw_config_derived(const struct uw_config *c, enum uw_opt opt);
 
 /* Finds the option for an environment variable name ("UNWEDGE_X=..." allowed), or -1. */
 int uw_config_find_env(const char *name_or_assignment);
+
+/* Finds the option for a launcher flag ("--timeout", "--timeout=5s" allowed), or -1. */
+int uw_config_find_flag(const char *flag_or_assignment);
+
+/* IDLE + INTERVAL x COUNT of the keepalive, in milliseconds (0 when off). */
+uint64_t uw_config_keepalive_ms(const struct uw_config *c);
+
+/* value as it may be shown in a one-line message: printable ASCII as is,
+ * other bytes as \xHH, at most 80 characters then "...". */
+void uw_config_printable(char *out, size_t outlen, const char *value);
 
 #endif

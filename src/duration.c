@@ -3,98 +3,113 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define TOO_LARGE "too large (the maximum is 2147483647ms, about 24 days)"
+
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int word_is(const char *s, const char *w)
+static char lower(char c)
 {
-	while (*s && *w) {
-		char c = *s;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != *w)
-			return 0;
-		s++, w++;
-	}
-	return *s == 0 && *w == 0;
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-enum uw_duration_result uw_duration_parse(const char *s, uint64_t *ms, const char **why)
+int uw_word_is_n(const char *s, size_t n, const char *w)
+{
+	size_t i = 0;
+	for (; i < n && w[i]; i++)
+		if (lower(s[i]) != w[i])
+			return 0;
+	return i == n && w[i] == 0;
+}
+
+int uw_word_is(const char *s, const char *w)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return uw_word_is_n(s, n, w);
+}
+
+/* A number: whole digits, then optionally '.' and up to 9 digits, read at *p. */
+struct number {
+	uint64_t whole, frac, frac_scale;
+};
+
+static const char *read_number(const char **p, struct number *n)
+{
+	n->whole = n->frac = 0;
+	n->frac_scale = 1;
+	for (; is_digit(**p); (*p)++) {
+		n->whole = n->whole * 10 + (uint64_t)(**p - '0');
+		if (n->whole > UW_DURATION_MAX_MS)
+			return TOO_LARGE;
+	}
+	if (**p != '.')
+		return NULL;
+	(*p)++;
+	if (!is_digit(**p))
+		return "no digits after the decimal point";
+	for (; is_digit(**p); (*p)++) {
+		if (n->frac_scale >= 1000000000ULL)
+			return "too many decimal places";
+		n->frac = n->frac * 10 + (uint64_t)(**p - '0');
+		n->frac_scale *= 10;
+	}
+	return NULL;
+}
+
+/* The number times the unit u (milliseconds per unit), checked. */
+static const char *scale(const struct number *n, uint64_t u, uint64_t *ms)
+{
+	if (n->whole > UW_DURATION_MAX_MS / u)
+		return TOO_LARGE;
+	uint64_t frac_ms = n->frac * u;
+	if (frac_ms % n->frac_scale != 0)
+		return "finer than one millisecond";
+	uint64_t total = n->whole * u + frac_ms / n->frac_scale;
+	if (total > UW_DURATION_MAX_MS)
+		return TOO_LARGE;
+	if (total == 0)
+		return "must be greater than zero (use off to disable)";
+	*ms = total;
+	return NULL;
+}
+
+static const char *parse(const char *s, uint64_t *ms)
 {
 	static const struct {
 		const char *name;
 		uint64_t ms;
 	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-	uint64_t whole = 0, frac = 0, frac_scale = 1;
+	struct number n;
 	const char *p = s;
 
+	if (!is_digit(*p))
+		return "not a number with a unit (ms, s, m, h)";
+	const char *why = read_number(&p, &n);
+	if (why)
+		return why;
+	if (*p == 0)
+		return "missing unit: write for example 30s or 250ms";
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (uw_word_is(p, units[i].name))
+			return scale(&n, units[i].ms, ms);
+	return "unknown unit (use ms, s, m or h)";
+}
+
+enum uw_duration_result uw_duration_parse(const char *s, uint64_t *ms, const char **why)
+{
 	*why = NULL;
 	if (s == NULL || *s == 0) {
 		*why = "empty value";
 		return UW_DURATION_BAD;
 	}
-	if (word_is(s, "off"))
+	if (uw_word_is(s, "off"))
 		return UW_DURATION_OFF;
-	if (!is_digit(*p)) {
-		*why = "expected a number with a unit (ms, s, m, h), or off";
-		return UW_DURATION_BAD;
-	}
-	for (; is_digit(*p); p++) {
-		whole = whole * 10 + (uint64_t)(*p - '0');
-		if (whole > UW_DURATION_MAX_MS) {
-			*why = "too large (the maximum is 2147483647ms, about 24 days)";
-			return UW_DURATION_BAD;
-		}
-	}
-	if (*p == '.') {
-		p++;
-		if (!is_digit(*p)) {
-			*why = "expected digits after the decimal point";
-			return UW_DURATION_BAD;
-		}
-		for (; is_digit(*p); p++) {
-			if (frac_scale >= 1000000000ULL) {
-				*why = "too many decimal places";
-				return UW_DURATION_BAD;
-			}
-			frac = frac * 10 + (uint64_t)(*p - '0');
-			frac_scale *= 10;
-		}
-	}
-	if (*p == 0) {
-		*why = "missing unit: write for example 30s or 250ms";
-		return UW_DURATION_BAD;
-	}
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (!word_is(p, units[i].name))
-			continue;
-		uint64_t u = units[i].ms;
-		if (whole > UW_DURATION_MAX_MS / u) {
-			*why = "too large (the maximum is 2147483647ms, about 24 days)";
-			return UW_DURATION_BAD;
-		}
-		uint64_t total = whole * u;
-		uint64_t frac_ms = frac * u;
-		if (frac_ms % frac_scale != 0) {
-			*why = "finer than one millisecond";
-			return UW_DURATION_BAD;
-		}
-		total += frac_ms / frac_scale;
-		if (total > UW_DURATION_MAX_MS) {
-			*why = "too large (the maximum is 2147483647ms, about 24 days)";
-			return UW_DURATION_BAD;
-		}
-		if (total == 0) {
-			*why = "must be greater than zero (use off to disable)";
-			return UW_DURATION_BAD;
-		}
-		*ms = total;
-		return UW_DURATION_OK;
-	}
-	*why = "unknown unit (use ms, s, m or h)";
-	return UW_DURATION_BAD;
+	*why = parse(s, ms);
+	return *why ? UW_DURATION_BAD : UW_DURATION_OK;
 }
 
 void uw_duration_format(uint64_t ms, char *buf, size_t len)

@@ -14,6 +14,15 @@ enum uw_duration_result {
 /* The longest duration accepted: TCP_USER_TIMEOUT is an int of milliseconds. */
 #define UW_DURATION_MAX_MS 2147483647ULL
 
+/* The one rule for letter case, for every value of every setting: the words
+ * unwedge defines (off, on, json, observe, units, rule selectors...) are read
+ * in any case; what the user names (paths, program names) is taken exactly.
+ * Is s the word w (given in lower case), ignoring the case of s? */
+int uw_word_is(const char *s, const char *w);
+
+/* Like uw_word_is for the n bytes at s. */
+int uw_word_is_n(const char *s, size_t n, const char *w);
+
 /* Parses s into whole milliseconds. On UW_DURATION_BAD, *why says what is wrong
  * (a static string). A unit is mandatory: a bare "30" is ambiguous between the
  * seconds of this tool and the milliseconds of TCP_USER_TIMEOUT. */

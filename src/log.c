@@ -137,12 +137,15 @@ void uw_log_line(const char *line, size_t len)
 			char note[UW_LOG_PATH_MAX + 160];
 			struct uw_buf b;
 			uw_buf_init(&b, note, sizeof note - 1);
+			bool link = !why && errno == ELOOP;
+			const char *name = why ? why : strerrorname_np(errno);
 			uw_buf_str(&b, "unwedge: cannot open the log file UNWEDGE_LOG=");
 			uw_buf_printable(&b, uw_cfg.log_path, UW_LOG_PATH_MAX);
-			uw_buf_str(&b, " (");
-			const char *name = why ? why : strerrorname_np(errno);
-			uw_buf_str(&b, name ? name : "error");
-			uw_buf_str(&b, "); logging to stderr instead\n");
+			/* O_NOFOLLOW's refusal reads as a loop: say what it is. */
+			uw_buf_str(&b, link ? ": it is a symbolic link (not followed)" : " (");
+			uw_buf_str(&b, link ? "" : name ? name : "error");
+			uw_buf_str(&b,
+				   link ? "; logging to stderr instead\n" : "); logging to stderr instead\n");
 			put(2, note, b.len);
 		}
 		put(2, line, len);

@@ -22,9 +22,9 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-static bool word_eq(const char *s, size_t n, const char *w)
+static char lower(char c)
 {
-	return strlen(w) == n && strncmp(s, w, n) == 0;
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 static int port_of(const char *s, size_t n)
@@ -85,6 +85,101 @@ static int fail(char *why, size_t whylen, unsigned idx, const char *what, const 
 	return -1;
 }
 
+/* The action after '=' in [as, ae): a deadline or off. */
+static int parse_action(struct uw_rule *r, unsigned idx, const char *as, const char *ae, char *why,
+			size_t whylen)
+{
+	trim(&as, &ae);
+	char action[32];
+	size_t n = (size_t)(ae - as);
+	if (ae <= as || n >= sizeof action)
+		return fail(why, whylen, idx, "needs a deadline or off after '=', not", as, n);
+	memcpy(action, as, n);
+	action[n] = 0;
+	uint64_t ms;
+	const char *dwhy;
+	enum uw_duration_result d = uw_duration_parse(action, &ms, &dwhy);
+	if (d == UW_DURATION_BAD)
+		return fail(why, whylen, idx, "needs a deadline such as 5s or off after '=', not", as, n);
+	r->off = d == UW_DURATION_OFF;
+	r->timeout_ms = r->off ? 0 : (uint32_t)ms;
+	return 0;
+}
+
+static int parse_port(struct uw_rule *r, unsigned idx, const char *w, size_t n, const char *arg, size_t an,
+		      char *why, size_t whylen)
+{
+	int v = port_of(arg, an);
+	if (v < 0)
+		return fail(why, whylen, idx, "expected a port 1 to 65535 in", w, n);
+	int32_t *slot = lower(w[0]) == 'p' ? &r->port : &r->lport;
+	if (*slot >= 0)
+		return fail(why, whylen, idx, "names a port twice (a socket has one):", w, n);
+	*slot = v;
+	return 0;
+}
+
+/* One selector word [w, w + n). */
+static int parse_selector(struct uw_rule *r, unsigned idx, const char *w, size_t n, char *why, size_t whylen)
+{
+	static const struct {
+		const char *word;
+		uint8_t families;
+	} families[] = {{"*", 0},
+			{"tcp", UW_RULE_TCP4 | UW_RULE_TCP6},
+			{"tcp4", UW_RULE_TCP4},
+			{"tcp6", UW_RULE_TCP6},
+			{"unix", UW_RULE_UNIX}};
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+		if (uw_word_is_n(w, n, families[i].word)) {
+			r->families |= families[i].families;
+			return 0;
+		}
+	const char *colon = memchr(w, ':', n);
+	size_t kn = colon ? (size_t)(colon - w) : 0, an = colon ? n - kn - 1 : 0;
+	const char *arg = colon ? colon + 1 : NULL;
+	if (colon && uw_word_is_n(w, kn, "net")) {
+		if (r->net_af || parse_net(r, arg, an) != 0)
+			return fail(why, whylen, idx, "expected net:ADDRESS or net:ADDRESS/BITS, got", w, n);
+		return 0;
+	}
+	if (colon && (uw_word_is_n(w, kn, "port") || uw_word_is_n(w, kn, "lport")))
+		return parse_port(r, idx, w, n, arg, an, why, whylen);
+	if (colon && uw_word_is_n(w, kn, "path")) {
+		if (an == 0 || arg[0] != '/' || an >= sizeof r->path)
+			return fail(why, whylen, idx, "expected path:/ABSOLUTE/PREFIX, got", w, n);
+		memcpy(r->path, arg, an);
+		r->path[an] = 0;
+		return 0;
+	}
+	return fail(why, whylen, idx,
+		    "unknown selector (expected tcp, tcp4, tcp6, unix, net:, port:, lport:, path: or *)", w,
+		    n);
+}
+
+/* The selectors must be able to match one socket; they also fix its families. */
+static int settle_families(struct uw_rule *r, unsigned idx, const char *s, size_t n, char *why, size_t whylen)
+{
+	bool ports = r->port >= 0 || r->lport >= 0;
+	if (r->net_af && (r->families & UW_RULE_UNIX))
+		return fail(why, whylen, idx, "cannot match a unix socket and an address:", s, n);
+	if (r->path[0] && ((r->families & (UW_RULE_TCP4 | UW_RULE_TCP6)) || r->net_af || ports))
+		return fail(why, whylen, idx, "path: matches only unix sockets:", s, n);
+	if (r->net_af) {
+		unsigned fam = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
+		if (r->families && !(r->families & fam))
+			return fail(why, whylen, idx, "names a family its net: address cannot have:", s, n);
+		r->families = (uint8_t)fam;
+	}
+	if (r->path[0])
+		r->families = UW_RULE_UNIX;
+	if (ports && !r->families)
+		r->families = UW_RULE_TCP4 | UW_RULE_TCP6;
+	if (ports && (r->families & UW_RULE_UNIX))
+		return fail(why, whylen, idx, "port: and lport: match only TCP sockets:", s, n);
+	return 0;
+}
+
 /* One rule in [s, e). */
 static int parse_rule(struct uw_rule *r, unsigned idx, const char *s, const char *e, char *why, size_t whylen)
 {
@@ -96,96 +191,25 @@ static int parse_rule(struct uw_rule *r, unsigned idx, const char *s, const char
 			eq = p;
 	if (!eq)
 		return fail(why, whylen, idx, "has no '= DEADLINE' (or '= off') in", s, (size_t)(e - s));
-	const char *as = eq + 1, *ae = e;
-	trim(&as, &ae);
-	char action[32];
-	if (ae - as <= 0 || (size_t)(ae - as) >= sizeof action)
-		return fail(why, whylen, idx, "needs a deadline or off after '=', not", as,
-			    (size_t)(ae - as));
-	memcpy(action, as, (size_t)(ae - as));
-	action[ae - as] = 0;
-	uint64_t ms;
-	const char *dwhy;
-	enum uw_duration_result d = uw_duration_parse(action, &ms, &dwhy);
-	if (d == UW_DURATION_BAD)
-		return fail(why, whylen, idx, "needs a deadline such as 5s or off after '=', not", as,
-			    (size_t)(ae - as));
-	r->off = d == UW_DURATION_OFF;
-	r->timeout_ms = r->off ? 0 : (uint32_t)ms;
-
-	const char *p = s;
+	if (parse_action(r, idx, eq + 1, e, why, whylen) != 0)
+		return -1;
 	bool any = false;
-	while (p < eq) {
+	for (const char *p = s; p < eq;) {
 		while (p < eq && is_space(*p))
 			p++;
-		if (p >= eq)
-			break;
 		const char *w = p;
 		while (p < eq && !is_space(*p))
 			p++;
-		size_t n = (size_t)(p - w);
-		const char *colon = memchr(w, ':', n);
+		if (p == w)
+			break;
 		any = true;
-		if (word_eq(w, n, "*"))
-			continue;
-		if (word_eq(w, n, "tcp")) {
-			r->families |= UW_RULE_TCP4 | UW_RULE_TCP6;
-		} else if (word_eq(w, n, "tcp4")) {
-			r->families |= UW_RULE_TCP4;
-		} else if (word_eq(w, n, "tcp6")) {
-			r->families |= UW_RULE_TCP6;
-		} else if (word_eq(w, n, "unix")) {
-			r->families |= UW_RULE_UNIX;
-		} else if (colon && word_eq(w, (size_t)(colon - w), "net")) {
-			if (r->net_af || parse_net(r, colon + 1, n - (size_t)(colon + 1 - w)) != 0)
-				return fail(why, whylen, idx, "expected net:ADDRESS or net:ADDRESS/BITS, got",
-					    w, n);
-		} else if (colon && (word_eq(w, (size_t)(colon - w), "port") ||
-				     word_eq(w, (size_t)(colon - w), "lport"))) {
-			int v = port_of(colon + 1, n - (size_t)(colon + 1 - w));
-			if (v < 0)
-				return fail(why, whylen, idx, "expected a port 1 to 65535 in", w, n);
-			int32_t *slot = w[0] == 'p' ? &r->port : &r->lport;
-			if (*slot >= 0)
-				return fail(why, whylen, idx, "names a port twice (a socket has one):", w, n);
-			*slot = v;
-		} else if (colon && word_eq(w, (size_t)(colon - w), "path")) {
-			size_t pl = n - (size_t)(colon + 1 - w);
-			if (pl == 0 || colon[1] != '/' || pl >= sizeof r->path)
-				return fail(why, whylen, idx, "expected path:/ABSOLUTE/PREFIX, got", w, n);
-			memcpy(r->path, colon + 1, pl);
-			r->path[pl] = 0;
-		} else {
-			return fail(why, whylen, idx,
-				    "unknown selector (expected tcp, tcp4, tcp6, unix, net:, port:, lport:, "
-				    "path: "
-				    "or *)",
-				    w, n);
-		}
+		if (parse_selector(r, idx, w, (size_t)(p - w), why, whylen) != 0)
+			return -1;
 	}
 	if (!any)
 		return fail(why, whylen, idx, "has nothing to match before '=' (use * for every socket):", s,
 			    (size_t)(e - s));
-	if (r->net_af && (r->families & UW_RULE_UNIX))
-		return fail(why, whylen, idx, "cannot match a unix socket and an address:", s,
-			    (size_t)(e - s));
-	if (r->path[0] &&
-	    ((r->families & (UW_RULE_TCP4 | UW_RULE_TCP6)) || r->net_af || r->port >= 0 || r->lport >= 0))
-		return fail(why, whylen, idx, "path: matches only unix sockets:", s, (size_t)(e - s));
-	if (r->net_af) {
-		unsigned fam = r->net_af == AF_INET ? UW_RULE_TCP4 : UW_RULE_TCP6;
-		if (r->families && !(r->families & fam))
-			return fail(why, whylen, idx, "names a family its net: address cannot have:", s,
-				    (size_t)(e - s));
-		r->families = fam;
-	}
-	if (r->path[0])
-		r->families = UW_RULE_UNIX;
-	if ((r->port >= 0 || r->lport >= 0) && !r->families)
-		r->families = UW_RULE_TCP4 | UW_RULE_TCP6;
-	if ((r->port >= 0 || r->lport >= 0) && (r->families & UW_RULE_UNIX))
-		return fail(why, whylen, idx, "port: and lport: match only TCP sockets:", s, (size_t)(e - s));
-	return 0;
+	return settle_families(r, idx, s, (size_t)(e - s), why, whylen);
 }
 
 int uw_rules_parse(struct uw_rules *rules, const char *value, char *why, size_t whylen)
@@ -367,4 +391,28 @@ void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len)
 			add(buf, len, &o, part);
 		}
 	}
+}
+
+/* Does rule a match every socket rule b matches? */
+static bool covers(const struct uw_rule *a, const struct uw_rule *b)
+{
+	if (a->families && (!b->families || (b->families & ~a->families)))
+		return false;
+	if (a->net_af && (b->net_af != a->net_af || b->net_bits < a->net_bits ||
+			  !prefix_match(b->net, a->net, a->net_bits)))
+		return false;
+	if ((a->port >= 0 && a->port != b->port) || (a->lport >= 0 && a->lport != b->lport))
+		return false;
+	return !a->path[0] || strncmp(b->path, a->path, strlen(a->path)) == 0;
+}
+
+int uw_rules_shadowed(const struct uw_rules *rules, unsigned from, unsigned *by)
+{
+	for (unsigned j = from; j < rules->n && j < UW_RULES_MAX; j++)
+		for (unsigned i = 0; i < j; i++)
+			if (covers(&rules->r[i], &rules->r[j])) {
+				*by = i;
+				return (int)j;
+			}
+	return -1;
 }

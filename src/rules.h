@@ -49,4 +49,9 @@ void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len);
 int uw_rules_match(const struct uw_rules *rules, const struct sockaddr *peer, socklen_t peer_len,
 		   const struct sockaddr *local, socklen_t local_len);
 
+/* The index of the first rule from index from on that can never decide because
+ * an earlier rule (*by) matches every socket it matches ("* = off; port:80 = 5s"),
+ * or -1. */
+int uw_rules_shadowed(const struct uw_rules *rules, unsigned from, unsigned *by);
+
 #endif

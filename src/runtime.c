@@ -1,11 +1,13 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "config_env.h"
 #include "fmt.h"
 #include "log.h"
 #include "real.h"
@@ -13,15 +15,6 @@
 
 struct uw_config uw_cfg;
 atomic_bool uw_active;
-
-/* The UNWEDGE_* values, found in one pass over the environment. */
-static const char *found[UW_OPT_COUNT];
-
-static const char *lookup(const char *name)
-{
-	int i = uw_config_find_env(name);
-	return i >= 0 ? found[i] : NULL;
-}
 
 /* The executable's basename, from /proc/self/exe (argv[0] can be anything). */
 static const char *exe_name(void)
@@ -48,55 +41,82 @@ static void say(const char *a, const char *b, const char *c)
 	uw_log_stderr(line, b_.len);
 }
 
+/* What the start-up says, unless a parent with the same settings said it
+ * already (UNWEDGE_WARNED): once per process tree. */
+struct startup {
+	bool quiet, said;
+};
+
+static void unknown_variable(void *ctx, const char *name)
+{
+	struct startup *st = ctx;
+	st->said = true;
+	if (!st->quiet)
+		say("unknown variable ", name, " ignored (check its spelling)");
+}
+
+static void preload_note(void *ctx, const char *msg, bool preload_too)
+{
+	struct startup *st = ctx;
+	if (!preload_too)
+		return;
+	st->said = true;
+	if (!st->quiet)
+		say(msg, "", "");
+}
+
+/* Reads the settings; false when they are invalid (then said once). */
+static bool read_settings(struct uw_config *c, char **envp, struct startup *st)
+{
+	char err[600];
+	/* setuid, setgid or file capabilities: the environment belongs to someone
+	 * less trusted than the process. Run with the defaults, read nothing. */
+	if (getauxval(AT_SECURE)) {
+		uw_config_defaults(c);
+		uw_config_finish(c);
+		return true;
+	}
+	st->quiet = uw_config_env_warned(envp);
+	if (uw_config_read_environ(c, envp, NULL, unknown_variable, st, err, sizeof err) == 0)
+		return true;
+	st->said = true;
+	if (!st->quiet)
+		say(err, "; unwedge is disabled in this process", "");
+	return false;
+}
+
+/* The children inherit the mark: they stay quiet about the same settings. Only
+ * after something was said, so that a quiet start changes nothing. */
+static void mark_warned(char **envp, const struct startup *st)
+{
+	char digest[17];
+	if (!st->said || st->quiet)
+		return;
+	uw_config_env_digest(envp, digest);
+	setenv(UW_ENV_WARNED, digest, 1);
+}
+
 void uw_runtime_init(char **envp)
 {
 	extern char **environ;
 	struct uw_config c;
-	char err[600];
+	struct startup st = {0};
 
 	uw_real_bind();
-	/* setuid, setgid or file capabilities: the environment belongs to someone
-	 * less trusted than the process. Run with the defaults, read nothing. */
-	if (getauxval(AT_SECURE)) {
-		uw_config_defaults(&c);
-		uw_config_finish(&c);
-	} else {
-		for (char **e = envp ? envp : environ; e && *e; e++) {
-			if (strncmp(*e, "UNWEDGE_", 8) != 0)
-				continue;
-			/* Set by the launcher's --cgroup for the program's own use. */
-			if (strncmp(*e, "UNWEDGE_CGROUP=", 15) == 0)
-				continue;
-			const char *eq = strchr(*e, '=');
-			int opt = uw_config_find_env(*e);
-			if (opt >= 0 && eq) {
-				found[opt] = eq + 1;
-				continue;
-			}
-			char name[128];
-			size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
-			if (n >= sizeof name)
-				n = sizeof name - 1;
-			memcpy(name, *e, n);
-			name[n] = 0;
-			say("unknown variable ", name, " ignored (check its spelling)");
-		}
-		if (uw_config_from_env(&c, lookup, err, sizeof err) != 0) {
-			say(err, "; unwedge is disabled in this process", "");
-			return;
-		}
-	}
-	if ((c.only_cmds[0] || c.skip_cmds[0]) &&
+	if (!envp)
+		envp = environ;
+	bool valid = read_settings(&c, envp, &st);
+	if (valid && (c.only_cmds[0] || c.skip_cmds[0]) &&
 	    !uw_config_cmd_in_scope(&c, program_invocation_short_name, exe_name())) {
 		/* Scoped out by name: the environment passes on to children, which
 		 * decide for themselves. Silent: this is the configuration working. */
-		return;
+		valid = false;
+	} else if (valid) {
+		uw_config_notes(&c, preload_note, &st);
 	}
-	if (c.keep_cnt && c.uto_explicit && c.uto_ms &&
-	    c.uto_ms < ((uint64_t)c.keep_idle_s + (uint64_t)c.keep_intvl_s * c.keep_cnt) * 1000)
-		say("UNWEDGE_TCP_USER_TIMEOUT is shorter than UNWEDGE_KEEPALIVE's IDLE + INTERVAL x COUNT; ",
-		    "with a user timeout in force the kernel ignores the keepalive count and drops an idle ",
-		    "connection once the user timeout has passed since the last acknowledgement");
+	mark_warned(envp, &st);
+	if (!valid)
+		return;
 	uw_cfg = c;
 	if (c.backtrace)
 		uw_backtrace_load();

@@ -1,11 +1,11 @@
 /* unwedge: run a program with libunwedge.so preloaded and configured.
- * Usable as a container ENTRYPOINT: it validates its flags, sets the UNWEDGE_*
- * variables, adds the preload to LD_PRELOAD and execs the command. With
- * --cgroup it first moves itself into a new cgroup whose TCP sockets get a
- * TCP_USER_TIMEOUT from a BPF program (tools/cgroup/): the layer that also
- * reaches Go and static programs. `unwedge cgroup ...` manages that program on
- * existing cgroups; `unwedge check` (tools/check/) says whether the preload can
- * reach a program; `unwedge config` shows and validates the UNWEDGE_* settings. */
+ * Usable as a container ENTRYPOINT: it validates its flags and the settings the
+ * program will read (the environment merged with the flags, by the preload's
+ * own reader), sets the UNWEDGE_* variables, adds the preload to LD_PRELOAD and
+ * execs the command. With --cgroup it first moves itself into a new cgroup
+ * whose TCP sockets get a TCP_USER_TIMEOUT from a BPF program (tools/cgroup/):
+ * the layer that also reaches Go and static programs. The subcommands are in
+ * commands[] below. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -15,260 +15,244 @@
 #include <unistd.h>
 
 #include "../src/config.h"
+#include "../src/config_env.h"
 #include "binary_check.h"
+#include "cgroup/cgroup_cli.h"
 #include "check/check_cmd.h"
 #include "check/program.h"
 #include "version.h"
 #include "config_cmd.h"
+#include "launch.h"
+#include "launch_options.h"
 #include "stat.h"
-#include "cgroup/cgroup_cli.h"
 
-#define PRELOAD_NAME "libunwedge.so"
+extern char **environ;
+
+/* The subcommands, by their first word. A new one is one line here. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"cgroup", uw_cgroup_command},
+	{"check", uw_check_command},
+	{"config", uw_config_command},
+	{"stat", uw_stat_command},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static int find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* "  FLAG METAVAR   help", the help folded to 100 columns under itself. */
+static void usage_line(FILE *f, const char *flag, const char *metavar, const char *help)
+{
+	enum { INDENT = 33, WIDTH = 100 };
+	char left[64];
+	snprintf(left, sizeof left, "%s%s%s", flag, metavar ? " " : "", metavar ? metavar : "");
+	/* A long flag: its help starts on the next line. */
+	int col = strlen(left) > INDENT - 3
+			  ? fprintf(f, "  %s\n%*s", left, INDENT - 1, "") - (int)strlen(left) - 4
+			  : fprintf(f, "  %-30s", left);
+	bool first = true;
+	for (const char *p = help; *p;) {
+		size_t n = strcspn(p, " ");
+		if (!first && col + 1 + (int)n > WIDTH) {
+			col = fprintf(f, "\n%*s", INDENT - 1, "") - 1;
+		}
+		fputc(' ', f);
+		col++;
+		first = false;
+		col += fprintf(f, "%.*s", (int)n, p);
+		p += n;
+		p += *p == ' ';
+	}
+	fputc('\n', f);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: unwedge [options] [--] COMMAND [ARGS...]\n\n"
 		   "Runs COMMAND with deadlines on its writes to blocking sockets.\n\n"
-		   "options:\n");
-	for (int i = 0; i < UW_OPT_COUNT; i++)
-		fprintf(f, "  %-27s %s (default %s; sets %s)\n", uw_options[i].flag, uw_options[i].values,
-			uw_options[i].fallback, uw_options[i].env);
-	fprintf(f, "  %-27s %s\n", "--preload PATH",
-		"the libunwedge.so to use (default: next to this program, or ../lib/unwedge/)");
-	fprintf(f, "  %-27s %s\n", "--no-preload",
-		"do not add the preload (with --cgroup: the kernel layer only)");
+		   "settings (each sets its UNWEDGE_* variable for COMMAND):\n");
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		char help[400];
+		snprintf(help, sizeof help, "%s (default %s; %s)", uw_options[i].help, uw_options[i].fallback,
+			 uw_options[i].env);
+		usage_line(f, uw_options[i].flag, uw_options[i].metavar, help);
+	}
+	fprintf(f, "\nthe launcher:\n");
+	for (int j = 0; j < UW_L_COUNT; j++)
+		if (!uw_launch_options[j].cgroup)
+			usage_line(f, uw_launch_options[j].flag, uw_launch_options[j].metavar,
+				   uw_launch_options[j].help);
 	fprintf(f, "\nthe cgroup layer (root, cgroup v2, Linux 5.9+; TCP only; also reaches Go and static "
 		   "programs):\n");
-	fprintf(f, "  %-27s %s\n", "--cgroup",
-		"run COMMAND in a new cgroup whose TCP sockets get the TCP user timeout "
-		"(--tcp-user-timeout)");
-	fprintf(f, "  %-27s %s\n", "--at-connect", "with --cgroup: bound the handshake too");
-	fprintf(f, "  %-27s %s\n", "--override", "with --cgroup: replace values the application set");
-	fprintf(f, "  %-27s %s\n", "--require",
-		"with --cgroup: do not run COMMAND if the layer cannot be set up (default: warn and run)");
-	fprintf(f, "  %-27s %s\n", "unwedge cgroup --help",
-		"attach, detach and inspect the program on any cgroup");
+	for (int j = 0; j < UW_L_COUNT; j++)
+		if (uw_launch_options[j].cgroup)
+			usage_line(f, uw_launch_options[j].flag, NULL, uw_launch_options[j].help);
+	usage_line(f, "unwedge cgroup --help", NULL, "attach, detach and inspect the program on any cgroup");
 	fprintf(f, "\ncommands:\n");
-	fprintf(f, "  %-27s %s\n", "unwedge check CMD|PATH|PID",
-		"can the preload protect that program? if not, what can (exit 0 yes, 1 no)");
-	fprintf(f, "  %-27s %s\n", "unwedge config",
-		"the settings the UNWEDGE_* variables here give; exit 2 if one is invalid");
-	fprintf(f, "  %-27s %s\n", "unwedge stat PID|--all",
-		"live statistics of processes run with --stats 1 (--prom: Prometheus format)");
-	fprintf(f, "\n  %-27s %s\n", "-h, --help", "show this help");
-	fprintf(f, "  %-27s %s\n", "--version", "show the version");
-	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
-		   "Go and statically linked programs cannot be reached by any preload; --cgroup covers\n"
-		   "their TCP sockets.\n");
+	usage_line(f, "unwedge check CMD|PATH|PID", NULL,
+		   "can the preload protect that program? if not, what can (exit 0 yes, 1 no, 2 bad usage)");
+	usage_line(f, "unwedge config [--env|--json]", NULL,
+		   "the settings a program started here gets (settings flags before it count); exit 2 if one "
+		   "is invalid");
+	usage_line(f, "unwedge stat PID|--all", NULL,
+		   "live statistics of processes run with --stats 1 (--prom: Prometheus format); exit 1 "
+		   "when it has none, 2 for a bad PID");
+	fprintf(f,
+		"\nValues: words unwedge defines (off, json, observe, units...) in any letter case; paths "
+		"and\n"
+		"program names exactly. UNWEDGE_* variables already in the environment apply unless a flag\n"
+		"overrides them. Go and statically linked programs cannot be reached by any preload;\n"
+		"--cgroup covers their TCP sockets.\n"
+		"\nexit status: COMMAND's own; 2 for bad usage, an invalid setting or an unusable preload\n"
+		"(and any notice under --strict), before COMMAND runs; 1 when --require finds no cgroup\n"
+		"layer; 126 or 127 when COMMAND cannot be run or is not found.\n");
 }
 
+/* A flag given as the launcher saw it, made harmless for one line. */
 static int bad_usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "unwedge: %s%s\nTry 'unwedge --help'.\n", msg, arg ? arg : "");
+	char shown[400] = "";
+	if (arg)
+		uw_config_printable(shown, sizeof shown, arg);
+	fprintf(stderr, "unwedge: %s%s\nTry 'unwedge --help'.\n", msg, shown);
 	return 2;
 }
 
-static int readable(const char *p)
+static int take_setting(struct uw_launch *L, int i, const char *value)
 {
-	return p && access(p, R_OK) == 0;
+	char err[700];
+	if (uw_config_set(&L->flags_cfg, (enum uw_opt)i, value, uw_options[i].flag, err, sizeof err) != 0) {
+		fprintf(stderr, "unwedge: %s\n", err);
+		return 2;
+	}
+	L->values[i] = value;
+	return -1;
 }
 
-/* Next to the launcher (the build tree), or in ../lib/unwedge (an installed tree). */
-static int find_preload(char *out, size_t outlen)
+static int take_launch_option(struct uw_launch *L, int j)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	const char *rel[] = {"/" PRELOAD_NAME, "/../lib/unwedge/" PRELOAD_NAME};
-	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-		char cand[PATH_MAX + 64];
-		snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-		if (readable(cand) && realpath(cand, out) && strlen(out) < outlen)
-			return 0;
+	bool used;
+	switch (j) {
+	case UW_L_HELP:
+		usage(stdout);
+		return 0;
+	case UW_L_VERSION:
+		printf("unwedge %s\n", uw_version);
+		return 0;
+	case UW_L_PRELOAD:
+		L->preload = optarg;
+		break;
+	case UW_L_AT_CONNECT:
+	case UW_L_OVERRIDE:
+		uw_cgroup_flag(uw_launch_options[j].flag, NULL, &L->cg, &used);
+		L->cgroup_flags = true;
+		break;
+	default:
+		L->on[j] = true;
 	}
 	return -1;
 }
 
-/* Whether LD_PRELOAD (entries split by ':' or ' ') names lib already. */
-static int preload_has(const char *list, const char *lib)
+/* One getopt_long result; -1 to go on, else the exit status. */
+static int take(struct uw_launch *L, int ch, const char *tok)
 {
-	char buf[8192];
-	snprintf(buf, sizeof buf, "%s", list);
-	for (char *save = NULL, *t = strtok_r(buf, ": ", &save); t; t = strtok_r(NULL, ": ", &save)) {
-		char real[PATH_MAX];
-		if (strcmp(t, lib) == 0 || (realpath(t, real) && strcmp(real, lib) == 0))
-			return 1;
-	}
-	return 0;
+	if (ch == 'h')
+		return take_launch_option(L, UW_L_HELP);
+	if (ch == ':')
+		return bad_usage("missing value for ", tok);
+	if (ch >= UW_LONG_SETTING && ch < UW_LONG_SETTING + UW_OPT_COUNT)
+		return take_setting(L, ch - UW_LONG_SETTING, optarg);
+	if (ch >= UW_LONG_LAUNCH && ch < UW_LONG_LAUNCH + UW_L_COUNT)
+		return take_launch_option(L, ch - UW_LONG_LAUNCH);
+	if (tok && strchr(tok, '=') && uw_launch_is_long_option(tok))
+		return bad_usage("this option takes no value: ", tok);
+	return bad_usage("unknown option ", tok);
 }
 
-static int add_preload(const char *lib)
+/* The options, up to the first word that is not one (or "--"). Returns -1 with
+ * L->cmd set, or an exit status. */
+static int parse_options(int argc, char **argv, struct uw_launch *L)
 {
-	const char *cur = getenv("LD_PRELOAD");
-	if (cur && *cur) {
-		if (preload_has(cur, lib))
-			return 0;
-		size_t n = strlen(lib) + strlen(cur) + 2;
-		char *v = malloc(n);
-		if (!v)
-			return -1;
-		/* First, so that our wrappers see the application's calls before any other preload's. */
-		snprintf(v, n, "%s:%s", lib, cur);
-		return setenv("LD_PRELOAD", v, 1);
+	struct option longopts[UW_LONG_OPTIONS_N];
+	uw_launch_long_options(longopts);
+	uw_config_defaults(&L->flags_cfg);
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		const char *tok = optind < argc ? argv[optind] : NULL;
+		if (tok && !strncmp(tok, "--", 2) && tok[2] && !uw_launch_is_long_option(tok))
+			return bad_usage("unknown option ", tok);
+		int ch = getopt_long(argc, argv, "+:h", longopts, NULL);
+		if (ch == -1)
+			break;
+		int r = take(L, ch, tok);
+		if (r >= 0)
+			return r;
 	}
-	return setenv("LD_PRELOAD", lib, 1);
+	L->cmd = optind;
+	L->dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+	if (L->cmd >= argc)
+		return bad_usage("no command given", NULL);
+	if ((L->cgroup_flags || L->on[UW_L_REQUIRE]) && !L->on[UW_L_CGROUP])
+		return bad_usage("--at-connect, --override and --require need --cgroup", NULL);
+	return -1;
 }
 
-static const char *env_value(const char *name)
+static int set_variables(const struct uw_launch *L)
 {
-	return getenv(name);
+	for (int k = 0; k < UW_OPT_COUNT; k++)
+		if (L->values[k] && setenv(uw_options[k].env, L->values[k], 1) != 0)
+			return bad_usage("cannot set ", uw_options[k].env);
+	return -1;
+}
+
+/* A word after the flags that names a subcommand: `unwedge --timeout 5s config`
+ * reports those settings; the others are pointed to. `--` first runs a program
+ * of that name. */
+static int subcommand_after_flags(int argc, char **argv, const struct uw_launch *L)
+{
+	const char *w = argv[L->cmd];
+	if (L->dashdash)
+		return -1;
+	if (!strcmp(w, "config")) {
+		int r = set_variables(L);
+		return r >= 0 ? r : uw_config_command(argc - L->cmd, argv + L->cmd);
+	}
+	if (!strcmp(w, "help"))
+		return bad_usage("'help' is not a command: for the options, run 'unwedge --help'", NULL);
+	if (find_command(w) >= 0) {
+		fprintf(stderr,
+			"unwedge: '%s' is a command of unwedge: write it first ('unwedge %s ...'), or '-- "
+			"%s' to "
+			"run a program of that name\n",
+			w, w, w);
+		return 2;
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct uw_config cfg;
-	const char *values[UW_OPT_COUNT] = {0};
-	const char *preload = NULL;
-	char err[700];
-	int i = 1;
-	bool cgroup = false, require = false, no_preload = false, cgroup_flags = false;
-	struct uw_cg_settings cg = {0};
-
-	if (argc > 1 && !strcmp(argv[1], "cgroup"))
-		return uw_cgroup_command(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "check"))
-		return uw_check_command(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "config"))
-		return uw_config_command(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "stat"))
-		return uw_stat_command(argc - 1, argv + 1);
-	uw_config_defaults(&cfg);
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-')
-			break;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--version")) {
-			printf("unwedge %s\n", uw_version);
-			return 0;
-		}
-		if (!strcmp(a, "--cgroup") || !strcmp(a, "--require") || !strcmp(a, "--no-preload")) {
-			*(a[2] == 'c' ? &cgroup : a[2] == 'r' ? &require : &no_preload) = true;
-			continue;
-		}
-		bool used = false;
-		/* --keepalive is a setting of both layers: UNWEDGE_KEEPALIVE below. */
-		int cgf = strncmp(a, "--keepalive", 11) == 0
-				  ? 0
-				  : uw_cgroup_flag(a, i + 1 < argc ? argv[i + 1] : NULL, &cg, &used);
-		if (cgf < 0)
-			return 2;
-		if (cgf > 0) {
-			i += used;
-			cgroup_flags = true;
-			continue;
-		}
-		const char *eq = strchr(a, '=');
-		size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
-		const char *value = eq ? eq + 1 : NULL;
-		int opt = -1;
-		for (int k = 0; k < UW_OPT_COUNT; k++)
-			if (strlen(uw_options[k].flag) == name_len &&
-			    !strncmp(uw_options[k].flag, a, name_len))
-				opt = k;
-		int is_preload = name_len == 9 && !strncmp(a, "--preload", 9);
-		if (opt < 0 && !is_preload)
-			return bad_usage("unknown option ", a);
-		if (!value) {
-			if (i + 1 >= argc)
-				return bad_usage("missing value for ", a);
-			value = argv[++i];
-		}
-		if (is_preload) {
-			preload = value;
-			continue;
-		}
-		if (uw_config_set(&cfg, (enum uw_opt)opt, value, uw_options[opt].flag, err, sizeof err) !=
-		    0) {
-			fprintf(stderr, "unwedge: %s\n", err);
-			return 2;
-		}
-		values[opt] = value;
+	if (argc > 1) {
+		int c = find_command(argv[1]);
+		if (c >= 0)
+			return commands[c].run(argc - 1, argv + 1);
 	}
-	if (i >= argc)
-		return bad_usage("no command given", NULL);
-	if ((cgroup_flags || require) && !cgroup)
-		return bad_usage("--at-connect, --override and --require need --cgroup", NULL);
-
-	char lib[PATH_MAX];
-	if (preload) {
-		if (!readable(preload) || !realpath(preload, lib))
-			return bad_usage("cannot read --preload ", preload);
-	} else if (find_preload(lib, sizeof lib) != 0) {
-		lib[0] = 0;
-	}
-	for (int k = 0; k < UW_OPT_COUNT; k++)
-		if (values[k] && setenv(uw_options[k].env, values[k], 1) != 0)
-			return bad_usage("cannot set ", uw_options[k].env);
-
-	bool cgroup_on = false;
-	if (cgroup) {
-		/* The user timeout the preload would add, from the flags and the
-		 * environment alike: the two layers agree. */
-		struct uw_config eff;
-		if (uw_config_from_env(&eff, env_value, err, sizeof err) != 0) {
-			/* The preload will say the same and stay off; the cgroup layer
-			 * still gets the value the flags gave. */
-			fprintf(stderr, "unwedge: warning: %s\n", err);
-			eff = cfg;
-			uw_config_finish(&eff);
-		}
-		cg.user_timeout_ms = eff.uto_ms;
-		uw_cgroup_keepalive_from(&eff, &cg);
-		if (eff.uto_ms)
-			cg.flags |= UW_CG_F_USER_TIMEOUT;
-		cgroup_on = uw_cgroup_enter(&cg, argv[i], require) == 0;
-		if (!cgroup_on && require)
-			return 1;
-	}
-
-	/* From here on, the command runs whatever happens: an entrypoint that
-	 * refuses to start the service is worse than an unprotected service. */
-	char path[PATH_MAX], why[PATH_MAX + 700];
-	int unreachable = no_preload || uw_check_resolve(argv[i], path, sizeof path) != 0
-				  ? 0
-				  : uw_binary_unreachable(path, why, sizeof why);
-	if (unreachable)
-		fprintf(stderr, "unwedge: %s: %s; %s%s\n", cgroup_on ? "note" : "warning", why,
-			unreachable == UW_UNREACHABLE_HARMFUL ? "so it runs without the preload"
-							      : "it runs unprotected",
-			cgroup_on ? "; the cgroup layer covers its TCP sockets"
-				  : " (--cgroup covers its TCP sockets)");
-	if (no_preload || unreachable == UW_UNREACHABLE_HARMFUL)
-		;
-	else if (!lib[0])
-		fprintf(stderr,
-			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
-			"running %s unprotected\n",
-			PRELOAD_NAME, argv[i]);
-	else if (add_preload(lib) != 0)
-		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", argv[i]);
-
-	execvp(argv[i], &argv[i]);
-	int e = errno;
-	fprintf(stderr, "unwedge: cannot run %s: %s\n", argv[i], strerror(e));
-	return e == ENOENT ? 127 : 126;
+	struct uw_launch L = {0};
+	int r = parse_options(argc, argv, &L);
+	if (r < 0)
+		r = subcommand_after_flags(argc, argv, &L);
+	if (r < 0)
+		r = set_variables(&L);
+	if (r < 0)
+		r = uw_launch_run(&L, argv);
+	return r;
 }

@@ -9,7 +9,7 @@ import re
 import shlex
 import subprocess
 
-from harness import BUILD, LAUNCHER, LIB, base_env, check, test
+from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, client, test
 
 HELLO = os.path.join(BUILD, "tests", "hello")
 ROW = re.compile(r"^(UNWEDGE_[A-Z_]+)=(\S+|'.*') +\((env|default|invalid|derived: follows .+)\)$")
@@ -54,14 +54,17 @@ def defaults():
 
 @test("config-command/values-from-the-environment", production_only=True)
 def from_env():
-    rc, rows, state, err = config(UNWEDGE_TIMEOUT="1500ms", UNWEDGE_DEADLINE="total", UNWEDGE_ON_TIMEOUT="error",
-                                  UNWEDGE_LOG="/var/log/unwedge dir/it's.log", UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all")
+    with Scratch() as s:
+        os.mkdir(os.path.join(s.dir, "unwedge dir"))
+        log = os.path.join(s.dir, "unwedge dir", "it's.log")
+        rc, rows, state, err = config(UNWEDGE_TIMEOUT="1500ms", UNWEDGE_DEADLINE="total", UNWEDGE_ON_TIMEOUT="error",
+                                      UNWEDGE_LOG=log, UNWEDGE_TCP_USER_TIMEOUT_SCOPE="all")
     check(rc == 0 and err == "" and state == "active", "rc %d %r %r" % (rc, state, err))
     check(rows["UNWEDGE_TIMEOUT"] == ("1.5s", "env"), rows)
     # The user timeout follows the deadline, shown as derived.
     check(rows["UNWEDGE_TCP_USER_TIMEOUT"][0] == "1.5s" and rows["UNWEDGE_TCP_USER_TIMEOUT"][1].startswith("derived"),
           rows)
-    check(rows["UNWEDGE_LOG"] == ("/var/log/unwedge dir/it's.log", "env"), rows)
+    check(rows["UNWEDGE_LOG"] == (log, "env"), rows)
     check(rows["UNWEDGE_DEADLINE"] == ("total", "env") and rows["UNWEDGE_ON_TIMEOUT"] == ("error", "env"), rows)
     rc, rows, state, err = config(UNWEDGE_TIMEOUT="2m", UNWEDGE_TCP_USER_TIMEOUT="off")
     check(rows["UNWEDGE_TIMEOUT"] == ("2m", "env") and rows["UNWEDGE_TCP_USER_TIMEOUT"] == ("off", "env"), rows)
@@ -136,3 +139,72 @@ def operator_settings():
     check(rows["UNWEDGE_MODE"] == ("observe", "env"), "%s" % (rows,))
     rc, rows, state, err = config(UNWEDGE_RULES="port:443 = soon")
     check(rc == 2 and "UNWEDGE_RULES='port:443 = soon' is invalid: rule 1" in err, "rc %d %r" % (rc, err))
+
+
+@test("config-command/reports-unusable-log-files", production_only=True)
+def log_targets():
+    with Scratch() as s:
+        d = os.path.join(s.dir, "logdir")
+        os.mkdir(d)
+        fifo = os.path.join(s.dir, "fifo")
+        os.mkfifo(fifo)
+        link = os.path.join(s.dir, "link.log")
+        os.symlink(os.path.join(s.dir, "target.log"), link)
+        cases = [(d, "is a directory"), (fifo, "is a FIFO"), ("/dev/null", "is a device"),
+                 (link, "is a symbolic link (not followed)"),
+                 (os.path.join(s.dir, "missing", "x.log"), "its directory does not exist")]
+        for path, want in cases:
+            rc, rows, state, err = config(UNWEDGE_LOG=path)
+            check(rc == 2 and ("UNWEDGE_LOG=%s " % path) in err and want in err and "1 problem" in err,
+                  "%s: rc %d %r" % (path, rc, err))
+            # What the preload really does with it: the event goes to stderr with the reason.
+            if path != "/dev/null":
+                peer = s.peer("tcp4", "never")
+                res, perr = client(peer.addr, "write", base_env(LD_PRELOAD=LIB, UNWEDGE_TIMEOUT="300ms",
+                                                                 UNWEDGE_LOG=path), ["--total", 8 << 20])
+                check(res and res["errno"] == "ETIMEDOUT" and "logging to stderr instead" in perr,
+                      "%s: %s %r" % (path, res, perr))
+        rc, rows, state, err = config(UNWEDGE_LOG=os.path.join(s.dir, "new.log"))
+        check(rc == 0 and err == "", "a new file in a writable directory is fine: %d %r" % (rc, err))
+        check(not os.path.exists(os.path.join(s.dir, "new.log")), "config must not create the file")
+
+
+@test("config-command/env-output-for-eval-and-environment-files", production_only=True)
+def env_format():
+    env = dict(UNWEDGE_TIMEOUT="1.5S", UNWEDGE_LOG_FORMAT="JSON", UNWEDGE_MODE="Observe", UNWEDGE_STATS="ON",
+               UNWEDGE_RULES="port:5432 = off; * = 3s", UNWEDGE_ONLY_CMDS="nginx,api")
+    p = subprocess.run([LAUNCHER, "config", "--env"], env=base_env(**env), capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and p.stderr == "", "%d %r" % (p.returncode, p.stderr))
+    # Either NAME=VALUE (bare, or in double quotes with \ before " \ ` $) or a comment: systemd's
+    # EnvironmentFile= grammar and sh's alike.
+    line_re = re.compile(r'^(#.*|UNWEDGE_[A-Z_]+=([A-Za-z0-9_./:,=@%+-]*|"([^"\\`$]|\\["\\`$])*"))$')
+    for line in p.stdout.splitlines():
+        check(line_re.match(line), "not an environment-file line: %r" % line)
+    check("UNWEDGE_TIMEOUT=1.5s" in p.stdout and "UNWEDGE_MODE=observe" in p.stdout and
+          'UNWEDGE_RULES="tcp port:5432 = off; * = 3s"' in p.stdout, p.stdout)
+    check("# UNWEDGE_TCP_USER_TIMEOUT=1.5s follows" in p.stdout, "derived values are comments: %r" % p.stdout)
+    # Fed back through eval, the same settings.
+    script = 'eval "$(%s config --env)"; export $(sed -n "s/^\\(UNWEDGE_[A-Z_]*\\)=.*/\\1/p" <<EOF\n' \
+             '$(%s config --env)\nEOF\n); exec %s config' % (LAUNCHER, LAUNCHER, LAUNCHER)
+    q = subprocess.run(["bash", "-c", script], env=base_env(**env), capture_output=True, text=True, timeout=10)
+    first = subprocess.run([LAUNCHER, "config"], env=base_env(**env), capture_output=True, text=True, timeout=10)
+    strip = lambda out: [l.split()[0] for l in out.splitlines()]
+    check(q.returncode == 0 and strip(q.stdout) == strip(first.stdout), "%r\n!=\n%r %r" % (q.stdout, first.stdout, q.stderr))
+
+
+@test("config-command/json-is-one-object", production_only=True)
+def json_format():
+    import json
+    p = subprocess.run([LAUNCHER, "--timeout", "2s", "config", "--json"],
+                       env=base_env(UNWEDGE_DEADLINE="never", UNWEDGE_TIMOUT="1s"), capture_output=True, text=True,
+                       timeout=10)
+    check(p.returncode == 2 and len(p.stdout.splitlines()) == 1, "%d %r" % (p.returncode, p.stdout))
+    o = json.loads(p.stdout)
+    check(list(o["settings"]) == OPTIONS, list(o["settings"]))
+    check(o["settings"]["UNWEDGE_TIMEOUT"] == {"value": "2s", "source": "env"}, o["settings"]["UNWEDGE_TIMEOUT"])
+    check(o["settings"]["UNWEDGE_DEADLINE"] == {"value": "never", "source": "invalid"}, o)
+    check(o["state"].startswith("disabled") and len(o["problems"]) == 2, o)
+    p = subprocess.run([LAUNCHER, "config", "--json"], env=base_env(UNWEDGE_TIMEOUT="off", UNWEDGE_TCP_USER_TIMEOUT="off"),
+                       capture_output=True, text=True, timeout=10)
+    o = json.loads(p.stdout)
+    check(p.returncode == 0 and o["state"].startswith("inactive") and any("does nothing" in n for n in o["notices"]), o)

@@ -114,7 +114,7 @@ def uw_options():
 
 
 def real_variables():
-    return {v for v, _ in uw_options()} | {"UNWEDGE_CGROUP"}
+    return {v for v, _ in uw_options()} | {"UNWEDGE_CGROUP", "UNWEDGE_WARNED"}
 
 
 def roff_text(path):

@@ -239,8 +239,94 @@ static void show_words(void)
 	CHECK_STR(tiny, "sh");
 }
 
+/* One rule for letter case: the words unwedge defines, in any case. */
+static void letter_case(void)
+{
+	const char *const p[][2] = {
+		{"UNWEDGE_TIMEOUT", "5S"},	   {"UNWEDGE_TCP_USER_TIMEOUT", "OFF"},
+		{"UNWEDGE_LOG_FORMAT", "JSON"},	   {"UNWEDGE_MODE", "Observe"},
+		{"UNWEDGE_STATS", "ON"},	   {"UNWEDGE_BACKTRACE", "Off"},
+		{"UNWEDGE_LOG", "SysLog"},	   {"UNWEDGE_LOG_RATE", "5/M"},
+		{"UNWEDGE_KEEPALIVE", "30S,5s,3"}, {"UNWEDGE_DEADLINE", "TOTAL"},
+		{"UNWEDGE_ON_TIMEOUT", "Error"},   {"UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "ALL"}};
+	struct uw_config c;
+	char err[256] = "";
+	set_env(p, 12);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK(c.timeout_ms == 5000 && c.uto_ms == 0 && c.log_json && c.observe && c.stats && !c.backtrace);
+	CHECK(c.log_syslog && c.log_rate == 5 && c.log_rate_ms == 60000 && c.keep_idle_s == 30);
+	CHECK(c.deadline_total && !c.shutdown_on_timeout && c.uto_all_sockets);
+	/* What the user names is taken exactly. */
+	const char *const q[][2] = {{"UNWEDGE_LOG", "/Var/Log/X.log"}, {"UNWEDGE_ONLY_CMDS", "Nginx"}};
+	set_env(q, 2);
+	CHECK(uw_config_from_env(&c, get, err, sizeof err) == 0);
+	CHECK_STR(c.log_path, "/Var/Log/X.log");
+	CHECK_STR(c.only_cmds, "Nginx");
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Each message says what is wrong once, and names what is missing. */
+static void messages(void)
+{
+	struct uw_config c;
+	char err[600] = "";
+	uw_config_defaults(&c);
+	const char *bad[] = {"fast", "30", "5x", "1.s", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(uw_config_set(&c, UW_OPT_TIMEOUT, bad[i], "UNWEDGE_TIMEOUT", err, sizeof err) == -1);
+		CHECK(count(err, "expected") == 1);
+	}
+	CHECK(uw_config_set(&c, UW_OPT_KEEPALIVE, "30,5,3", "UNWEDGE_KEEPALIVE", err, sizeof err) == -1);
+	CHECK(strstr(err, "IDLE '30': missing unit") != NULL);
+	CHECK(uw_config_set(&c, UW_OPT_KEEPALIVE, "30s,5,3", "UNWEDGE_KEEPALIVE", err, sizeof err) == -1);
+	CHECK(strstr(err, "INTERVAL '5': missing unit") != NULL);
+	CHECK(uw_config_set(&c, UW_OPT_LOG, "", "UNWEDGE_LOG", err, sizeof err) == -1);
+	CHECK(strstr(err, "empty") != NULL && strstr(err, "syslog") != NULL);
+	CHECK(uw_config_set(&c, UW_OPT_MODE, "", "UNWEDGE_MODE", err, sizeof err) == -1);
+	CHECK(strstr(err, "empty; expected enforce or observe") != NULL);
+}
+
+/* The equality compares what every option shows: a field no option shows
+ * cannot be forgotten, and one that differs is seen. */
+static void equality_from_the_table(void)
+{
+	struct uw_config a, b;
+	char err[256];
+	for (int i = 0; i < UW_OPT_COUNT; i++) {
+		uw_config_defaults(&a);
+		uw_config_finish(&a);
+		b = a;
+		CHECK(uw_config_equal(&a, &b));
+		static const char *const other[] = {
+			[UW_KIND_DURATION] = "7s", [UW_KIND_LOG] = "/tmp/x.log",
+			[UW_KIND_RATE] = "3/m",	   [UW_KIND_RULES] = "port:1 = 1s",
+			[UW_KIND_NAMES] = "x",	   [UW_KIND_KEEPALIVE] = "1s,1s,1"};
+		char shown[UW_CONFIG_SHOW_MAX];
+		uw_config_show(&a, (enum uw_opt)i, shown, sizeof shown);
+		const char *v = other[uw_options[i].kind];
+		if (uw_options[i].kind == UW_KIND_CHOICE)
+			v = strcmp(shown, uw_options[i].words[1]) ? uw_options[i].words[1]
+								  : uw_options[i].words[0];
+		CHECK(uw_config_set(&b, (enum uw_opt)i, v, "test", err, sizeof err) == 0);
+		uw_config_finish(&b);
+		if (uw_config_equal(&a, &b))
+			printf("  %s=%s not told apart\n", uw_options[i].env, v);
+		CHECK(!uw_config_equal(&a, &b));
+	}
+}
+
 int main(void)
 {
+	RUN(letter_case);
+	RUN(messages);
+	RUN(equality_from_the_table);
 	RUN(defaults);
 	RUN(every_setting);
 	RUN(off_switches);

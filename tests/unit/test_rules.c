@@ -193,8 +193,51 @@ static void scope_by_name(void)
 	CHECK(uw_config_cmd_in_scope(&c, "php-fpm", "php-fpm"));
 }
 
+/* A rule that an earlier one covers can never decide. */
+static void shadowed(void)
+{
+	struct uw_rules r;
+	char why[200];
+	unsigned by = 99;
+	const struct {
+		const char *rules;
+		int shadowed, by;
+	} cases[] = {
+		{"* = off; port:80 = 5s", 1, 0},
+		{"port:80 = 5s; * = off", -1, -1},
+		{"tcp = 1s; tcp4 port:443 = 2s", 1, 0},
+		{"net:10.0.0.0/8 = 1s; net:10.1.0.0/16 port:5432 = off", 1, 0},
+		{"net:10.1.0.0/16 = 1s; net:10.0.0.0/8 = off", -1, -1},
+		{"path:/run/ = off; path:/run/postgresql/ = 1s", 1, 0},
+		{"path:/run/postgresql/ = 1s; path:/run/ = off", -1, -1},
+		{"unix = off; port:80 = 1s; tcp6 = 2s; port:80 = 3s", 3, 1},
+		{"tcp4 = 1s; unix = 2s", -1, -1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK(uw_rules_parse(&r, cases[i].rules, why, sizeof why) == 0);
+		int j = uw_rules_shadowed(&r, 0, &by);
+		if (j != cases[i].shadowed || (j >= 0 && (int)by != cases[i].by))
+			printf("  %s: shadowed %d by %u\n", cases[i].rules, j, by);
+		CHECK(j == cases[i].shadowed);
+		CHECK(j < 0 || (int)by == cases[i].by);
+	}
+}
+
+/* Words the syntax defines are read in any case; paths exactly. */
+static void letter_case(void)
+{
+	struct uw_rules r;
+	char why[200], out[400];
+	CHECK(uw_rules_parse(&r, "TCP4 PORT:443 = 5S; Net:10.0.0.0/8 = OFF; Path:/Run/ = 1Ms", why,
+			     sizeof why) == 0);
+	uw_rules_format(&r, out, sizeof out);
+	CHECK_STR(out, "tcp4 port:443 = 5s; tcp4 net:10.0.0.0/8 = off; unix path:/Run/ = 1ms");
+}
+
 int main(void)
 {
+	RUN(shadowed);
+	RUN(letter_case);
 	RUN(parse_and_match);
 	RUN(unnamed_peer_uses_local_path);
 	RUN(local_port_and_prefixes);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_env.h"
 #include "proc_info.h"
 #include "program.h"
 #include "tls_libs.h"
@@ -79,7 +80,7 @@ static bool process_settings(struct uw_report *r, const struct uw_proc *p, bool 
 		if (o < sizeof shown)
 			o += (size_t)snprintf(shown + o, sizeof shown - o, " %s", v);
 		int opt = uw_config_find_env(v);
-		if (strncmp(v, "UNWEDGE_CGROUP=", 15) == 0)
+		if (uw_config_env_internal(v)) /* UNWEDGE_CGROUP, UNWEDGE_WARNED */
 			continue;
 		if (opt < 0) {
 			uw_report_add(r, "config", false, "unknown variable %.*s, which the preload ignores",
