@@ -29,7 +29,7 @@ def accounting(kind, call, on_timeout):
 
 
 for kind in ("tcp4", "unix"):
-    for call in ("write", "writev", "sendmsg", "sendfile", "splice"):
+    for call in ("write", "writev", "pwritev2", "sendmsg", "sendfile", "splice"):
         test("accounting/%s/%s" % (kind, call))(lambda kind=kind, call=call: accounting(kind, call, "shutdown"))
 test("accounting/tcp4/write/on-timeout-error")(lambda: accounting("tcp4", "write", "error"))
 

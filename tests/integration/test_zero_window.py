@@ -5,8 +5,8 @@ preload the same write is still blocked well after T."""
 from harness import Scratch, check, client, preload_env, base_env, test
 
 T_MS = 1000
-CALLS = ["write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "sendfile64", "splice"]
-SEQPACKET_CALLS = ["write", "writev", "send", "sendto", "sendmsg", "sendmmsg"]
+CALLS = ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "sendfile64", "splice"]
+SEQPACKET_CALLS = ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg", "sendmmsg"]
 
 
 def wedge(kind, call, chunk=None):
@@ -22,7 +22,8 @@ def wedge(kind, call, chunk=None):
           "the wedged call took %.0f ms, want %d..%d" % (res["short_ms"], T_MS, T_MS + 500))
     check(res["after_errno"] == "ETIMEDOUT" and res["after_ms"] < 50,
           "a later write gave %s after %.1f ms, want ETIMEDOUT at once" % (res["after_errno"], res["after_ms"]))
-    check("write timed out" in err and "call=%s " % call in err, "no log line for the timeout: %r" % err)
+    logged = call.split("-")[0]  # pwritev2-dsync is pwritev2 with a flag
+    check("write timed out" in err and "call=%s " % logged in err, "no log line for the timeout: %r" % err)
     check(err.count("write timed out") == 1, "one log line per timeout, got: %r" % err)
 
 
