@@ -16,7 +16,7 @@
 #include "lazy.h"
 #include "log.h"
 #include "stdio_guard.h"
-#include "route.h"
+#include "stdio_guarded.h"
 
 typedef size_t (*fwrite_fn)(const void *, size_t, size_t, FILE *);
 typedef int (*fputs_fn)(const char *, FILE *);
@@ -55,21 +55,6 @@ UW_LAZY_SYMBOL(fclose, fflush_fn)
 UW_LAZY_SYMBOL(vdprintf, vdprintf_fn)
 UW_LAZY_SYMBOL(__vdprintf_chk, vdprintf_chk_fn)
 
-/* The real function, or (if it cannot be found: a resolution re-entered from
- * inside dlsym) a failed call with ENOSYS. */
-#define REAL(name, ...)                                                                                      \
-	({                                                                                                   \
-		__auto_type real_ = uw_lazy_##name(NULL);                                                    \
-		real_ ? real_(__VA_ARGS__) : (errno = ENOSYS, (__typeof__(real_(__VA_ARGS__)))-1);           \
-	})
-
-struct guard {
-	int fd;
-	int64_t start;
-};
-
-enum { PASS = -1, GO = 0, REFUSED = 1 };
-
 /* The stream's socket timed out: drop what is buffered (it could only go to a
  * shut-down socket, at exit, with SIGPIPE), send every later write through us
  * (unbuffered), and set the error indicator. */
@@ -84,7 +69,7 @@ static void broken(FILE *fp)
 	errno = saved;
 }
 
-static __attribute__((noinline)) int enter_slow(FILE *fp, int fd, struct guard *g)
+int uw_stdio_enter_slow(FILE *fp, int fd, struct guard *g)
 {
 	int saved = errno;
 	if (uw_stdio_before(fd) != 0) {
@@ -101,15 +86,7 @@ static __attribute__((noinline)) int enter_slow(FILE *fp, int fd, struct guard *
 	return GO;
 }
 
-static inline int enter(FILE *fp, struct guard *g)
-{
-	int fd = fp ? fp->_fileno : -1; /* -1 for memory and cookie streams */
-	if (fd < 0 || UW_LIKELY(uw_e_kind(uw_fd_load(fd)) == UW_KIND_PASS))
-		return PASS;
-	return enter_slow(fp, fd, g);
-}
-
-static void ended(FILE *fp, struct guard *g, const char *name, bool bad)
+void uw_stdio_ended(FILE *fp, struct guard *g, const char *name, bool bad)
 {
 	if (bad && uw_stdio_after_failure(g->fd, name, g->start)) {
 		broken(fp);
@@ -117,20 +94,6 @@ static void ended(FILE *fp, struct guard *g, const char *name, bool bad)
 	}
 	uw_stdio_timed(g->fd, name, g->start, bad);
 }
-
-/* fputs-like: int result, EOF (negative) on failure. */
-#define WRAP_INT(name, params, fp, ...)                                                                      \
-	UW_EXPORT int name params                                                                            \
-	{                                                                                                    \
-		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
-		if (k == REFUSED)                                                                            \
-			return EOF;                                                                          \
-		int r = REAL(name, __VA_ARGS__);                                                             \
-		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r < 0);                                                         \
-		return r;                                                                                    \
-	}
 
 WRAP_INT(fputs, (const char *s, FILE *fp), fp, s, fp)
 WRAP_INT(fputs_unlocked, (const char *s, FILE *fp), fp, s, fp)
@@ -190,12 +153,12 @@ UW_EXPORT int __printf_chk(int flag, const char *f, ...)
 	UW_EXPORT size_t name(const void *p, size_t size, size_t n, FILE *fp)                                \
 	{                                                                                                    \
 		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
+		int k = uw_stdio_enter(fp, &g);                                                              \
 		if (k == REFUSED)                                                                            \
 			return 0;                                                                            \
 		size_t r = REAL(name, p, size, n, fp);                                                       \
 		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r<n && size> 0);                                                \
+			uw_stdio_ended(fp, &g, #name, r<n && size> 0);                                       \
 		return r;                                                                                    \
 	}
 
@@ -210,12 +173,12 @@ WRAP_FWRITE(fwrite_unlocked)
 		if (!fp || __fpending(fp) == 0)                                                              \
 			return REAL(name, fp);                                                               \
 		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
+		int k = uw_stdio_enter(fp, &g);                                                              \
 		if (k == REFUSED)                                                                            \
 			return EOF;                                                                          \
 		int r = REAL(name, fp);                                                                      \
 		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r == EOF);                                                      \
+			uw_stdio_ended(fp, &g, #name, r == EOF);                                             \
 		return r;                                                                                    \
 	}
 
@@ -229,12 +192,12 @@ UW_EXPORT int fclose(FILE *fp)
 	if (!fp || __fpending(fp) == 0)
 		return REAL(fclose, fp);
 	struct guard g;
-	int k = enter(fp, &g);
+	int k = uw_stdio_enter(fp, &g);
 	if (k == PASS)
 		return REAL(fclose, fp);
 	int flushed = k == REFUSED ? EOF : REAL(fflush, fp);
 	if (k == GO)
-		ended(fp, &g, "fclose", flushed == EOF);
+		uw_stdio_ended(fp, &g, "fclose", flushed == EOF);
 	int saved = errno;
 	int r = REAL(fclose, fp);
 	if (flushed == EOF) {
