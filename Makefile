@@ -86,6 +86,9 @@ $(BUILD)/obj/tools/cgroup/%.o: tools/cgroup/%.c $(CG_HDR) src/duration.h src/con
 # The launcher's commands: `check` (tools/check/: reading ELF files and /proc), `config` and `stat`.
 TOOL_SRC := tools/unwedge.c tools/binary_check.c tools/config_cmd.c tools/stat.c $(wildcard tools/check/*.c)
 TOOL_HDR := tools/binary_check.h tools/config_cmd.h tools/stat.h src/stats_file.h $(wildcard tools/check/*.h)
+# `rescue` and `watch` (tools/live/): reaching processes that are already running.
+TOOL_SRC += $(wildcard tools/live/*.c)
+TOOL_HDR += $(wildcard tools/live/*.h)
 
 $(BUILD)/unwedge: $(TOOL_SRC) $(TOOL_HDR) $(CONFIG_OBJ) $(CG_OBJ) src/config.h src/duration.h VERSION
 	@echo "  CC      $@"
@@ -215,7 +218,7 @@ sanitized:
 		build-address-undefined/libunwedge-backtrace.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so build-thread/libunwedge-backtrace.so
 
-FORMATTED := $(wildcard src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/live/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/duration.c src/rules.c src/config.h src/duration.h src/rules.h
 	@mkdir -p $(dir $@)

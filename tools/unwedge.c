@@ -20,6 +20,7 @@
 #include "check/program.h"
 #include "config_cmd.h"
 #include "stat.h"
+#include "live/rescue.h"
 #include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
@@ -147,6 +148,8 @@ int main(int argc, char **argv)
 		return uw_config_command(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "stat"))
 		return uw_stat_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rescue"))
+		return uw_rescue_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];
