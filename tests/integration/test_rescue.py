@@ -1,0 +1,209 @@
+"""`unwedge rescue PID`: real programs started without any preload (a C
+client, a Python sendall), blocked in a write to a peer that never reads. The
+control: without rescue each is still blocked long after it stalled. With
+rescue the write fails within 1.5 s of the command (ECONNABORTED: SOCK_DESTROY),
+the program's own error handling runs and it exits normally (no SIGPIPE: both
+keep SIGPIPE at its default action). Also: --dry-run changes nothing, a healthy
+transfer continues byte-exact, --tcp-user-timeout protects the other sockets,
+a caller without the right to ptrace gets one line and changes nothing, a
+caller of the same user without CAP_NET_ADMIN falls back to a user timeout
+(ETIMEDOUT), and a process in another network namespace is reached."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, finish, json_line, spawn, test
+
+PY_WRITER = os.path.join(ROOT, "tests", "helpers", "py_blocked_writer.py")
+ABORTED = "Software caused connection abort"  # ECONNABORTED as wclient spells it
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def rescue(pid, *args, prefix=()):
+    p = subprocess.run(list(prefix) + [LAUNCHER, "rescue", str(pid)] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+def records(out):
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def wait_stuck(pid, older="1s", timeout=10, prefix=()):
+    """Asks rescue --dry-run until it calls a socket of pid stuck; returns its record."""
+    end = time.time() + timeout
+    while time.time() < end:
+        rc, out, err = rescue(pid, "--dry-run", "--json", "--older-than", older, prefix=prefix)
+        stuck = [r for r in records(out) if r["action"] == "destroy"]
+        if stuck:
+            return stuck[0]
+        time.sleep(0.2)
+    raise AssertionError("rescue --dry-run never saw a stuck socket in %d: %s %s" % (pid, out, err))
+
+
+def c_writer(s, prefix=()):
+    peer = s.peer("tcp4", "never")
+    return peer, spawn(list(prefix) + [WCLIENT, peer.addr, "write"], env=base_env())
+
+
+def py_writer(s):
+    peer = s.peer("tcp4", "never")
+    host, port = peer.addr.split(":")[1:]
+    return peer, spawn([sys.executable, PY_WRITER, host, port], env=base_env())
+
+
+def control_still_blocked(proc, seconds):
+    """The control: the same process, not rescued, is still blocked."""
+    time.sleep(seconds)
+    check(proc.poll() is None, "the write ended by itself (rc %s): no wedge to rescue" % proc.poll())
+
+
+def rescued_within(proc, margin_s, *rescue_args, prefix=()):
+    t0 = time.time()
+    rc, out, err = rescue(proc.pid, "--older-than", "1s", *rescue_args, prefix=prefix)
+    pout, perr, prc = finish(proc, margin_s + 3)
+    took = time.time() - t0
+    check(prc is not None, "still blocked %.1f s after rescue (rc %d): %s %s" % (took, rc, out, err))
+    check(prc == 0, "the program did not exit normally: rc %s (-13 is SIGPIPE): %s" % (prc, perr))
+    check(took <= margin_s, "the write failed %.2f s after the command, want <= %.1f s" % (took, margin_s))
+    return rc, out, err, pout
+
+
+@test("rescue/c/zero-window")
+def c_zero_window():
+    with Scratch() as s:
+        _, proc = c_writer(s)
+        rec = wait_stuck(proc.pid)
+        check(rec["cause"] == "zero-window" and rec["pending"] > 0, "dry run: %s" % rec)
+        control_still_blocked(proc, 2)
+        rc, out, err, pout = rescued_within(proc, 1.5)
+        check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "rescue said (rc %d): %s %s" % (rc, out, err))
+        res = json_line(pout, '"calls"')
+        check(res is not None and res["errno"] == ABORTED, "the program's error: %s" % pout)
+
+
+@test("rescue/python/zero-window")
+def python_zero_window():
+    with Scratch() as s:
+        _, proc = py_writer(s)
+        wait_stuck(proc.pid)
+        control_still_blocked(proc, 2)
+        rc, out, err, pout = rescued_within(proc, 1.5, "--json")
+        recs = [r for r in records(out) if r["action"] == "destroy"]
+        check(rc == 0 and len(recs) == 1 and recs[0]["ok"], "rescue said (rc %d): %s %s" % (rc, out, err))
+        res = json_line(pout, '"errno"')
+        check(res is not None and res["errno"] == "ECONNABORTED", "the program's error handler: %s" % pout)
+
+
+@test("rescue/dry-run-acts-on-nothing")
+def dry_run():
+    with Scratch() as s:
+        _, proc = c_writer(s)
+        wait_stuck(proc.pid)
+        for _ in range(3):
+            rc, out, err = rescue(proc.pid, "--dry-run", "--older-than", "1ms", "--tcp-user-timeout", "1s")
+            check(rc == 0 and "would abort it (dry run)" in out, "dry run said (rc %d): %s %s" % (rc, out, err))
+        control_still_blocked(proc, 2)
+        out, err, rc = finish(proc, 0.1)
+        check(rc is None, "the process was changed by a dry run: %s" % out)
+
+
+@test("rescue/healthy-transfer-unchanged")
+def healthy():
+    total = 16 << 20
+    with Scratch() as s:
+        peer = s.peer("tcp4", "slow:4000000")
+        proc = spawn([WCLIENT, peer.addr, "write", "--chunk", "65536", "--total", str(total)], env=base_env())
+        time.sleep(1.5)
+        rc, out, err = rescue(proc.pid, "--older-than", "1s", "--json", "--tcp-user-timeout", "7s")
+        pout, perr, prc = finish(proc, 20)
+        got, _, _ = peer.result()
+    recs = records(out)
+    check(rc == 0 and len(recs) == 1, "rescue said (rc %d): %s %s" % (rc, out, err))
+    # Data was waiting (a slow reader, mid-transfer), yet it was not called stuck.
+    check(recs[0]["pending"] > 0 and recs[0]["stalled_ms"] < 1000, "not mid-transfer: %s" % recs[0])
+    check(recs[0]["action"] == "user-timeout" and recs[0]["ok"], "healthy socket: %s" % recs[0])
+    res = json_line(pout, '"calls"')
+    check(prc == 0 and res and res["bytes"] == total and res["errno"] == "0", "the writer: %s %s" % (pout, perr))
+    check(res["uto_end"] == 7000, "--tcp-user-timeout 7s did not reach the socket: %s" % res["uto_end"])
+    check(got and got["read"] == total and got["pattern_ok"], "the peer read %s" % got)
+
+
+@test("rescue/no-right-to-ptrace")
+def no_right():
+    with Scratch() as s:
+        _, proc = c_writer(s)
+        wait_stuck(proc.pid)
+        rc, out, err = rescue(proc.pid, "--older-than", "1ms", prefix=AS_NOBODY)
+        lines = err.strip().splitlines()
+        check(rc == 1 and out == "" and len(lines) == 1, "want exit 1 and one line, got %d: %r %r" % (rc, out, err))
+        check("no right to ptrace process %d" % proc.pid in lines[0] and "nothing was changed" in lines[0],
+              "the line: %s" % lines[0])
+        control_still_blocked(proc, 1)
+
+
+@test("rescue/same-user-falls-back-to-user-timeout")
+def same_user():
+    # Target and rescue both run as nobody: ptrace is allowed, SOCK_DESTROY is
+    # not (no CAP_NET_ADMIN), so rescue sets a 1 ms user timeout; the write
+    # fails with ETIMEDOUT at the connection's next window probe.
+    with Scratch() as s:
+        os.chmod(s.dir, 0o755)
+        _, proc = c_writer(s, prefix=AS_NOBODY)
+        wait_stuck(proc.pid, prefix=AS_NOBODY)
+        control_still_blocked(proc, 1)
+        rc, out, err, pout = rescued_within(proc, 4, prefix=AS_NOBODY)
+        check(rc == 0 and "1ms user timeout set (SOCK_DESTROY: no CAP_NET_ADMIN" in out, "rescue said: %s %s" % (out, err))
+        res = json_line(pout, '"calls"')
+        check(res is not None and res["errno"] == "ETIMEDOUT", "the program's error: %s" % pout)
+
+
+NETNS_SCRIPT = """ip link set lo up || exit 90
+d=$(mktemp -d)
+"$1" tcp4:127.0.0.1:0 never --portfile "$d/port" >/dev/null &
+peer=$!
+i=0; while [ ! -s "$d/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$2" "tcp4:127.0.0.1:$(cat "$d/port")" write &
+echo "CLIENT $! $peer"
+wait $!
+echo "RC $?"
+kill $peer; rm -rf "$d"
+"""
+
+
+@test("rescue/other-network-namespace")
+def other_netns():
+    check(os.geteuid() == 0, "needs root (a network namespace of its own)")
+    sh = spawn(["unshare", "-n", "sh", "-c", NETNS_SCRIPT, "sh", WPEER, WCLIENT], env=base_env())
+    line = sh.stdout.readline()
+    check(line.startswith("CLIENT "), "no client started: %r" % line)
+    pid, peer = int(line.split()[1]), int(line.split()[2])
+    try:
+        wait_stuck(pid)
+        t0 = time.time()
+        rc, out, err = rescue(pid, "--older-than", "1s")
+        check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "rescue said (rc %d): %s %s" % (rc, out, err))
+        rest, serr, src = finish(sh, 5)
+        check(src is not None and "RC 0" in rest and ABORTED in rest, "the client in the namespace: %s" % rest)
+        check(time.time() - t0 <= 1.5 + 0.5, "took %.1f s" % (time.time() - t0))
+    finally:
+        for p in (pid, peer):  # ours, started by the script above
+            try:
+                os.kill(p, 9)
+            except ProcessLookupError:
+                pass
+
+
+@test("rescue/bad-input")
+def bad_input():
+    for args, needle in [([], "no PID given"), (["notapid"], "PID 'notapid' is invalid"),
+                         (["1", "--older-than", "5"], "--older-than '5' is invalid"),
+                         (["1", "--bogus"], "unknown option --bogus"), (["1", "--fd"], "--fd needs a value")]:
+        p = subprocess.run([LAUNCHER, "rescue"] + args, capture_output=True, text=True, timeout=10)
+        check(p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) <= 2,
+              "%s: rc %d %r" % (args, p.returncode, p.stderr))
+    p = subprocess.run([LAUNCHER, "rescue", "999999999"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 1 and "no process 999999999" in p.stderr, "missing pid: %d %r" % (p.returncode, p.stderr))
