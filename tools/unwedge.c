@@ -21,6 +21,7 @@
 #include "config_cmd.h"
 #include "stat.h"
 #include "live/rescue.h"
+#include "live/watch.h"
 #include "cgroup/cgroup_cli.h"
 
 #define PRELOAD_NAME "libunwedge.so"
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
 		return uw_stat_command(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rescue"))
 		return uw_rescue_command(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "watch"))
+		return uw_watch_command(argc - 1, argv + 1);
 	uw_config_defaults(&cfg);
 	for (; i < argc; i++) {
 		const char *a = argv[i];

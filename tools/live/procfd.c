@@ -161,3 +161,17 @@ void uw_proc_cgroup(pid_t pid, char *buf, size_t len)
 	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
 	read_line(path, "0::", buf, len);
 }
+
+void uw_proc_each(void (*fn)(pid_t, void *), void *arg)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (pid > 0 && !*end)
+			fn((pid_t)pid, arg);
+	}
+	closedir(d);
+}

@@ -39,4 +39,7 @@ void uw_proc_comm(pid_t pid, char *buf, size_t len);
 /* The cgroup v2 path (/proc/PID/cgroup, line "0::PATH") into buf; "?" if unreadable. */
 void uw_proc_cgroup(pid_t pid, char *buf, size_t len);
 
+/* Calls fn(pid, arg) for every process in /proc. */
+void uw_proc_each(void (*fn)(pid_t pid, void *arg), void *arg);
+
 #endif

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "../../src/duration.h"
+#include "escape.h"
 
 static const char *kind(const struct rescue_sock *s)
 {
@@ -23,14 +24,10 @@ static const char *action_name(enum rescue_action a)
 	return names[a];
 }
 
-/* A JSON string of a text this program wrote (addresses, strerror texts):
- * only quotes and backslashes can need escaping. */
 static void json_str(const char *key, const char *v)
 {
-	printf("\"%s\": \"", key);
-	for (; *v; v++)
-		printf(*v == '"' || *v == '\\' ? "\\%c" : "%c", *v);
-	printf("\"");
+	printf("\"%s\": ", key);
+	uw_json_string(stdout, v);
 }
 
 static void print_json(const struct rescue *r, const struct rescue_sock *s, const char *local,

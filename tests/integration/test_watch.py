@@ -1,0 +1,220 @@
+"""`unwedge watch`: TCP connections of real programs (no preload) in a network
+namespace of the test's own, so that watch sees these and no one else's. A
+writer blocked on a peer that never reads is reported stuck, with its pid; a
+slow but steady reader, a faster one and an idle connection are not, though
+the two readers have data waiting (checked). Events as the state changes
+(stuck, recovered, gone), --kill-after ends only the stuck connections in its
+scope, --prom keeps a textfile that parses, --all-netns finds a connection in
+another namespace from the host's."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+from harness import LAUNCHER, WCLIENT, Scratch, base_env, check, finish, json_line, spawn, test, wait_for_line
+
+ABORTED = "Software caused connection abort"
+
+
+class Netns:
+    """A network namespace with loopback up, held open by a process of ours;
+    .enter is the prefix that runs a command inside it."""
+
+    def __enter__(self):
+        check(os.geteuid() == 0, "needs root (a network namespace of its own)")
+        self.holder = spawn(["unshare", "-n", "sh", "-c", "ip link set lo up && echo up && exec cat"],
+                            stdin=subprocess.PIPE)
+        if not wait_for_line(self.holder.stdout, "up", 5):
+            self.holder.kill()
+            raise AssertionError("no namespace: %s" % self.holder.communicate(timeout=10)[1])
+        self.enter = ["nsenter", "-t", str(self.holder.pid), "-n"]
+        return self
+
+    def __exit__(self, *exc):
+        self.holder.kill()
+        self.holder.communicate(timeout=10)
+
+
+def writer(ns, s, mode, *args):
+    peer = s.peer("tcp4", mode, netns=ns.enter)
+    return peer, spawn(ns.enter + [WCLIENT, peer.addr, "write"] + [str(a) for a in args], env=base_env())
+
+
+def watch(*args, prefix=(), timeout=20):
+    p = subprocess.run(list(prefix) + [LAUNCHER, "watch"] + [str(a) for a in args], capture_output=True,
+                       text=True, timeout=timeout)
+    return p.returncode, [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")], p.stdout, p.stderr
+
+
+def pending_of(pid):
+    """What rescue --dry-run reads for pid's connection: its bytes waiting."""
+    p = subprocess.run([LAUNCHER, "rescue", str(pid), "--dry-run", "--json"], capture_output=True, text=True,
+                       timeout=20)
+    recs = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+    check(len(recs) == 1, "rescue --dry-run %d: %s %s" % (pid, p.stdout, p.stderr))
+    return recs[0]["pending"]
+
+
+def mixed_set(ns, s):
+    w = {}
+    w["stuck"] = writer(ns, s, "never")[1]
+    w["slow"] = writer(ns, s, "slow:100000", "--chunk", 65536)[1]
+    w["progress"] = writer(ns, s, "slow:2000000", "--chunk", 65536)[1]
+    w["idle"] = writer(ns, s, "drain", "--total", 1000, "--hold-ms", 60000)[1]
+    return w
+
+
+@test("watch/once/reports-exactly-the-stuck-connection")
+def once_mixed():
+    with Netns() as ns, Scratch() as s:
+        w = mixed_set(ns, s)
+        time.sleep(3)
+        for name, p in w.items():
+            check(p.poll() is None, "%s writer ended early: %s" % (name, p.poll()))
+        # The readers are mid-transfer (data waiting), the idle one is not.
+        check(pending_of(w["slow"].pid) > 0 and pending_of(w["progress"].pid) > 0, "the readers keep up")
+        check(pending_of(w["idle"].pid) == 0, "the idle connection has data waiting")
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "2s", prefix=ns.enter)
+        check(rc == 1, "--once with a stuck connection: rc %d, want 1: %s" % (rc, err))
+        check(len(events) == 1, "want exactly the stuck connection, got %s" % out)
+        e = events[0]
+        check(e["event"] == "stuck" and e["pid"] == w["stuck"].pid and e["program"] == "wclient",
+              "event %s, stuck writer is %d" % (e, w["stuck"].pid))
+        check(e["cause"] == "zero-window" and e["queued"] > 0 and e["waited_ms"] >= 2000, "fields: %s" % e)
+        rc, _, out, err = watch("--once", "--stuck-after", "2s", prefix=ns.enter)
+        check(rc == 1 and out.count("\n") == 1 and "unwedge: connection stuck: pid=%d program=wclient" % w["stuck"].pid
+              in out and "cause=zero-window" in out, "text: %r %r" % (out, err))
+
+
+@test("watch/once/nothing-stuck-exit-0")
+def once_clean():
+    with Netns() as ns, Scratch() as s:
+        w = mixed_set(ns, s)
+        time.sleep(2.5)
+        for name in ("slow", "progress", "idle"):
+            rc, events, out, err = watch("--once", "--json", "--stuck-after", "2s", "--pid", w[name].pid)
+            check(rc == 0 and events == [] and out == "", "%s: rc %d %r %r" % (name, rc, out, err))
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "2s", "--pid", w["stuck"].pid)
+        check(rc == 1 and [e["pid"] for e in events] == [w["stuck"].pid], "--pid of the stuck one: %s" % out)
+
+
+@test("watch/events/stuck-recovered-gone")
+def events():
+    with Netns() as ns, Scratch() as s:
+        held, held_w = writer(ns, s, "hold-then-drain", "--total", 8 << 20, "--hold-ms", 3000)
+        dead, dead_w = writer(ns, s, "never")
+        mon = spawn(ns.enter + [LAUNCHER, "watch", "--json", "--interval", "200ms", "--stuck-after", "1s"])
+        seen = []
+
+        def until(event, pid, timeout):
+            end = time.time() + timeout
+            while time.time() < end:
+                got = wait_for_line(mon.stdout, '"event"', end - time.time())
+                if not got:
+                    break
+                for line in got.splitlines():
+                    seen.append(json.loads(line))
+                    if seen[-1]["event"] == event and pid in seen[-1]["pids"]:
+                        return seen[-1]
+            raise AssertionError("no %s event for %d in %.0f s: %s" % (event, pid, timeout, seen))
+
+        try:
+            until("stuck", held_w.pid, 5)
+            until("stuck", dead_w.pid, 5)
+            held.resume()
+            until("recovered", held_w.pid, 5)
+            dead.stop()  # the peer goes: the writer's connection is reset, the writer exits
+            until("gone", dead_w.pid, 5)
+            check(len([e for e in seen if e["event"] == "stuck"]) == 2, "one stuck event each: %s" % seen)
+            # All 8 MiB arrived, and the 1-byte send after --hold-ms.
+            res, out, _ = held.result()
+            check(res and res["read"] == (8 << 20) + 1, "the held stream: %s" % out)
+        finally:
+            mon.send_signal(signal.SIGTERM)
+            _, err, rc = finish(mon, 5)
+        check(rc == 0, "watch after SIGTERM: rc %s %s" % (rc, err))
+
+
+@test("watch/kill-after/only-stuck-in-scope")
+def kill_after():
+    with Netns() as ns, Scratch() as s:
+        _, a = writer(ns, s, "never")
+        _, b = writer(ns, s, "never")
+        _, ok = writer(ns, s, "slow:2000000", "--chunk", 65536, "--total", 8 << 20)
+        time.sleep(2.2)
+        t0 = time.time()
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--kill-after", "2s", "--pid",
+                                     a.pid, prefix=ns.enter)
+        check([(e["event"], e["pid"]) for e in events] == [("stuck", a.pid), ("killed", a.pid)],
+              "want a stuck and a killed event for %d: %s %s" % (a.pid, out, err))
+        aout, aerr, arc = finish(a, 1.5 - (time.time() - t0) + 1)
+        check(arc == 0 and ABORTED in aout, "the killed writer: rc %s %s" % (arc, aout))
+        check(b.poll() is None, "a stuck writer outside --pid was touched")
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", prefix=ns.enter)
+        check([e["pid"] for e in events] == [b.pid], "after the kill only %d is stuck: %s" % (b.pid, out))
+        okout, _, okrc = finish(ok, 20)
+        res = json_line(okout, '"calls"')
+        check(okrc == 0 and res and res["bytes"] == 8 << 20 and res["errno"] == "0", "healthy writer: %s" % okout)
+
+
+def parse_prom(text):
+    """Samples of the text exposition format, with HELP and TYPE before each family."""
+    types, samples = {}, []
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            check(len(line.split(" ", 3)) == 4, "empty HELP: %r" % line)
+        elif line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            check(kind in ("gauge", "counter") and name not in types, "TYPE %r" % line)
+            types[name] = kind
+        else:
+            m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_]\w*="(?:[^"\\]|\\.)*",?)*)\})? (\S+)',
+                             line)
+            check(m and m.group(1) in types, "not a sample of a declared family: %r" % line)
+            labels = dict(re.findall(r'([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+            samples.append((m.group(1), labels, float(m.group(3))))
+    return samples
+
+
+@test("watch/prom/textfile-parses")
+def prom():
+    with Netns() as ns, Scratch() as s:
+        writer(ns, s, "never")
+        writer(ns, s, "never")
+        time.sleep(2.2)
+        path = os.path.join(s.dir, "unwedge.prom")
+        rc, _, out, err = watch("--once", "--stuck-after", "1s", "--prom", path, prefix=ns.enter)
+        check(rc == 1 and os.path.exists(path) and not os.path.exists(path + ".tmp"), "rc %d %s" % (rc, err))
+        samples = parse_prom(open(path).read())
+        stuck = [x for x in samples if x[0] == "unwedge_watch_stuck_connections"]
+        check(stuck == [("unwedge_watch_stuck_connections", {"program": "wclient", "peer": "127.0.0.1"}, 2.0)],
+              "stuck series: %s" % samples)
+        check(("unwedge_watch_kills_total", {}, 0.0) in samples, "kills: %s" % samples)
+
+
+@test("watch/all-netns/sees-another-namespace")
+def all_netns():
+    with Netns() as ns, Scratch() as s:
+        _, w = writer(ns, s, "never")
+        time.sleep(2.2)
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s")
+        check(w.pid not in [e["pid"] for e in events], "the host's namespace alone saw it: %s" % out)
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--all-netns")
+        check(rc == 1 and w.pid in [e["pid"] for e in events], "--all-netns missed %d: %s %s" % (w.pid, out, err))
+
+
+@test("watch/bad-input")
+def bad_input():
+    for args, needle in [(["--interval", "5"], "--interval '5' is invalid"), (["--bogus"], "unknown option --bogus"),
+                         (["--pid", "1", "--all-netns"], "exclude each other"),
+                         (["--stuck-after", "5s", "--kill-after", "1s"], "--kill-after must be at least"),
+                         (["--prom"], "--prom needs a value"), (["--pid", "x"], "--pid 'x' is invalid")]:
+        p = subprocess.run([LAUNCHER, "watch", "--once"] + args, capture_output=True, text=True, timeout=10)
+        check(p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) <= 2,
+              "%s: rc %d %r" % (args, p.returncode, p.stderr))
+    p = subprocess.run([LAUNCHER, "watch", "--once", "--pid", "999999999"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 1 and "process 999999999 is gone" in p.stderr, "missing pid: %d %r" % (p.returncode, p.stderr))
