@@ -49,10 +49,9 @@ def c_writer(s, prefix=()):
     return peer, spawn(list(prefix) + [WCLIENT, peer.addr, "write"], env=base_env())
 
 
-def py_writer(s):
-    peer = s.peer("tcp4", "never")
-    host, port = peer.addr.split(":")[1:]
-    return peer, spawn([sys.executable, PY_WRITER, host, port], env=base_env())
+def py_writer(s, kind="tcp4", *args):
+    peer = s.peer(kind, "never")
+    return peer, spawn([sys.executable, PY_WRITER, peer.addr] + list(args), env=base_env())
 
 
 def control_still_blocked(proc, seconds):
@@ -195,6 +194,53 @@ def other_netns():
                 os.kill(p, 9)
             except ProcessLookupError:
                 pass
+
+
+def wait_unix_blocked(proc, timeout=5):
+    """Until rescue sees data waiting on the process's unix socket."""
+    end = time.time() + timeout
+    while time.time() < end:
+        rc, out, err = rescue(proc.pid, "--dry-run", "--json", "--older-than", "200ms")
+        # Called stuck: either acted on (dry run) or refused for SIGPIPE.
+        stuck = [r for r in records(out) if r["kind"] == "unix-stream" and r["pending"] > 0 and
+                 (r["action"] == "shutdown" or "SIGPIPE" in r["result"])]
+        if stuck:
+            return stuck[0]
+        time.sleep(0.2)
+    raise AssertionError("no blocked unix writer in %d: %s %s" % (proc.pid, out, err))
+
+
+@test("rescue/unix/sigpipe-ignored-shutdown")
+def unix_ignored():
+    # Python ignores SIGPIPE: shutdown(SHUT_WR) on its socket is safe, and its
+    # blocked sendall fails with EPIPE.
+    with Scratch() as s:
+        _, proc = py_writer(s, "unix", "--sigpipe-ignored")
+        rec = wait_unix_blocked(proc)
+        check(rec["action"] == "shutdown" and "would shut it down" in rec["result"], "dry run: %s" % rec)
+        control_still_blocked(proc, 1.5)
+        rc, out, err, pout = rescued_within(proc, 1.5 + 1, "--json")  # + the 1 s look at AF_UNIX sockets
+        recs = [r for r in records(out) if r["action"] == "shutdown"]
+        check(rc == 0 and len(recs) == 1 and "SIGPIPE is ignored" in recs[0]["result"], "rescue: %s %s" % (out, err))
+        check("peer: pid %d (wpeer)" % s.peers[0].proc.pid in recs[0]["result"], "peer not named: %s" % recs[0])
+        res = json_line(pout, '"errno"')
+        check(res is not None and res["errno"] == "EPIPE", "the program's error handler: %s" % pout)
+
+
+@test("rescue/unix/sigpipe-not-ignored-needs-force")
+def unix_not_ignored():
+    with Scratch() as s:
+        peer = s.peer("unix", "never")
+        proc = spawn([WCLIENT, peer.addr, "write"], env=base_env())
+        wait_unix_blocked(proc)
+        rc, out, err = rescue(proc.pid, "--older-than", "200ms")
+        check(rc == 1 and "would raise SIGPIPE, which this process does not ignore; --force" in out,
+              "without --force (rc %d): %s %s" % (rc, out, err))
+        control_still_blocked(proc, 1)
+        rc, out, err = rescue(proc.pid, "--older-than", "200ms", "--force")
+        check(rc == 0 and "shut down for writing (--force)" in out, "with --force (rc %d): %s %s" % (rc, out, err))
+        _, _, prc = finish(proc, 3)
+        check(prc == -13, "--force was said to raise SIGPIPE: rc %s" % prc)
 
 
 @test("rescue/bad-input")

@@ -102,6 +102,7 @@ static int no_right(const struct rescue *r)
 static int open_target(struct rescue *r)
 {
 	uw_proc_comm(r->o.pid, r->comm, sizeof r->comm);
+	r->ignores_sigpipe = uw_proc_ignores_sigpipe(r->o.pid);
 	r->pidfd = (int)syscall(SYS_pidfd_open, r->o.pid, 0);
 	if (r->pidfd >= 0)
 		return 0;
@@ -175,6 +176,8 @@ static int rescue_all(struct rescue *r, const struct uw_proc_socks *ps)
 	if (rc == 0 && n == 0)
 		fprintf(stderr, "unwedge rescue: process %d (%s) has no %s\n", (int)r->o.pid, r->comm,
 			r->o.only_fd >= 0 ? "socket at that descriptor" : "sockets");
+	if (rc == 0)
+		rescue_unix_look(r, v, n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rescue_act(r, &v[i]);
 		rescue_print(r, &v[i]);

@@ -150,7 +150,11 @@ static void protect(struct rescue *r, struct rescue_sock *s)
 static void leave_alone(const struct rescue *r, struct rescue_sock *s)
 {
 	s->action = RA_NONE;
-	if (!s->d.family)
+	if (s->domain == AF_UNIX && s->type == SOCK_STREAM)
+		snprintf(s->result, sizeof s->result, "left alone (%s)",
+			 s->st.pending ? "no thread stayed blocked writing to it"
+				       : "nothing waiting to be sent");
+	else if (!s->d.family)
 		snprintf(s->result, sizeof s->result, "left alone (not TCP)");
 	else if (s->d.state == UW_TCP_LISTEN)
 		snprintf(s->result, sizeof s->result, "left alone (listening)");
@@ -162,7 +166,9 @@ static void leave_alone(const struct rescue *r, struct rescue_sock *s)
 
 void rescue_act(struct rescue *r, struct rescue_sock *s)
 {
-	if (is_stuck(r, s))
+	if (s->unix_stuck)
+		rescue_unix_act(r, s);
+	else if (is_stuck(r, s))
 		abort_stuck(r, s);
 	else if (s->d.family && r->o.uto && r->o.uto_ms)
 		protect(r, s);

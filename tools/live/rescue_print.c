@@ -20,7 +20,8 @@ static const char *kind(const struct rescue_sock *s)
 
 static const char *action_name(enum rescue_action a)
 {
-	static const char *const names[] = {"none", "destroy", "user-timeout-abort", "user-timeout"};
+	static const char *const names[] = {"none", "destroy", "user-timeout-abort", "user-timeout",
+					    "shutdown"};
 	return names[a];
 }
 
@@ -63,7 +64,7 @@ void rescue_print(const struct rescue *r, const struct rescue_sock *s)
 		uw_duration_format(s->st.stalled_ms, stalled, sizeof stalled);
 	printf("fd %d %s %s -> %s pending %llu bytes, no progress for %s", s->ps.fd, kind(s), local, peer,
 	       (unsigned long long)s->st.pending, stalled);
-	if (s->st.pending)
+	if (s->st.pending && s->d.family)
 		printf(" (%s)", uw_stall_cause_name(s->st.cause));
 	printf(": %s\n", s->result);
 }

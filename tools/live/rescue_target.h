@@ -23,6 +23,7 @@ enum rescue_action {
 	RA_DESTROY,	 /* SOCK_DESTROY: the blocked write fails with ECONNABORTED */
 	RA_ABORT_UTO,	 /* a 1 ms user timeout: ETIMEDOUT at the next probe or retransmission */
 	RA_USER_TIMEOUT, /* --tcp-user-timeout on a socket that is not stuck */
+	RA_SHUTDOWN,	 /* AF_UNIX: shutdown(SHUT_WR): EPIPE, SIGPIPE unless ignored */
 };
 
 struct rescue_sock {
@@ -30,10 +31,12 @@ struct rescue_sock {
 	int dup; /* -1 when it could not be taken */
 	int domain, type;
 	struct uw_diag_sock d; /* TCP only */
-	struct uw_stall st;
+	struct uw_stall st;    /* TCP; for AF_UNIX only pending and stalled_ms */
+	bool unix_stuck;       /* AF_UNIX stream: a thread stayed blocked writing to it */
+	char unix_peer[72];    /* AF_UNIX: who holds the other end */
 	enum rescue_action action;
 	bool failed;
-	char result[200];
+	char result[400];
 };
 
 struct rescue {
@@ -42,6 +45,7 @@ struct rescue {
 	int nl; /* sock_diag in the target's network namespace; -errno if it could not be opened */
 	bool nl_tried;
 	char comm[64];
+	int ignores_sigpipe; /* SigIgn of the process: 1, 0, or -1 unknown */
 };
 
 /* pidfd_getfd on the descriptor table that holds s->ps.fd. Returns 0 or -errno. */
@@ -49,6 +53,14 @@ int rescue_grab(struct rescue *r, struct rescue_sock *s);
 
 /* Reads the socket's family, type and, for TCP, its queues and clocks. */
 void rescue_inspect(struct rescue_sock *s);
+
+/* AF_UNIX stream sockets have no kernel clock: watches those with data
+ * waiting for a moment (up to 1 s, at most --older-than) and marks the ones a
+ * thread stayed blocked writing to while their peer read nothing. */
+void rescue_unix_look(struct rescue *r, struct rescue_sock *v, size_t n);
+
+/* The action on an AF_UNIX stream socket (rescue_act calls it). */
+void rescue_unix_act(struct rescue *r, struct rescue_sock *s);
 
 /* Decides, and unless --dry-run carries out, the action for one socket. */
 void rescue_act(struct rescue *r, struct rescue_sock *s);

@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
@@ -186,6 +187,38 @@ int uw_diag_destroy(int nl, const struct uw_diag_sock *s)
 	if (!NLMSG_OK(h, (int)n) || h->nlmsg_type != NLMSG_ERROR)
 		return -EIO;
 	return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+}
+
+int uw_diag_unix_peer(int nl, uint64_t inode, uint64_t *peer)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} msg = {.h = {.nlmsg_len = sizeof msg,
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST},
+		 .r = {.sdiag_family = AF_UNIX,
+		       .udiag_states = ~0u,
+		       .udiag_ino = (uint32_t)inode,
+		       .udiag_show = UDIAG_SHOW_PEER,
+		       .udiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}};
+	struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+	char buf[1024] __attribute__((aligned(8)));
+	*peer = 0;
+	if (sendto(nl, &msg, sizeof msg, 0, (struct sockaddr *)&k, sizeof k) < 0)
+		return -errno;
+	ssize_t n = recv(nl, buf, sizeof buf, 0);
+	const struct nlmsghdr *h = (const void *)buf;
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (int)n) || h->nlmsg_type == NLMSG_ERROR)
+		return h->nlmsg_type == NLMSG_ERROR ? ((const struct nlmsgerr *)NLMSG_DATA(h))->error : -EIO;
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+	for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			*peer = *(const uint32_t *)RTA_DATA(a);
+	return 0;
 }
 
 int uw_diag_from_fd(int fd, struct uw_diag_sock *s)

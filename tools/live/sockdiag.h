@@ -53,6 +53,10 @@ int uw_diag_dump_tcp(int nl, uw_diag_fn fn, void *arg);
  * CAP_NET_ADMIN, ENOENT if the connection is gone. */
 int uw_diag_destroy(int nl, const struct uw_diag_sock *s);
 
+/* The inode of the other end of the AF_UNIX socket inode, in *peer (0: none).
+ * Returns 0 or -errno. */
+int uw_diag_unix_peer(int nl, uint64_t inode, uint64_t *peer);
+
 /* The same view of one TCP socket held by this process (a pidfd_getfd
  * duplicate): addresses, cookie, unacknowledged bytes, tcp_info. Returns 0 or -errno. */
 int uw_diag_from_fd(int fd, struct uw_diag_sock *s);
