@@ -253,3 +253,72 @@ def bad_input():
               "%s: rc %d %r" % (args, p.returncode, p.stderr))
     p = subprocess.run([LAUNCHER, "rescue", "999999999"], capture_output=True, text=True, timeout=10)
     check(p.returncode == 1 and "no process 999999999" in p.stderr, "missing pid: %d %r" % (p.returncode, p.stderr))
+
+
+@test("rescue/keepalive-on-idle-connection")
+def keepalive():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "drain")
+        proc = spawn([WCLIENT, peer.addr, "write", "--total", "1000", "--hold-ms", "20000"], env=base_env())
+        time.sleep(0.5)
+        rc, out, err = rescue(proc.pid, "--json", "--tcp-user-timeout", "5s", "--keepalive", "30s,5s,3")
+        recs = records(out)
+        check(rc == 0 and len(recs) == 1 and recs[0]["pending"] == 0, "rescue: %s %s" % (out, err))
+        check("5000ms user timeout set, keepalive 30s,5s,3 set" in recs[0]["result"], "result: %s" % recs[0])
+        ss = subprocess.run(["ss", "-tnoH", "src", recs[0]["local"]], capture_output=True, text=True, timeout=10).stdout
+        check("timer:(keepalive,29sec" in ss or "timer:(keepalive,30sec" in ss, "no keepalive timer: %r" % ss)
+        proc.kill()
+        rc, out, err = rescue(os.getpid(), "--keepalive", "30,5,3")
+        check(rc == 2 and "--keepalive" in err, "a bad keepalive: %d %r" % (rc, err))
+
+
+def cgroup2_root():
+    for line in open("/proc/self/mountinfo"):
+        left, _, right = line.partition(" - ")
+        if right.split()[0] == "cgroup2" and left.split()[3] == "/":
+            return left.split()[4]
+    return None
+
+
+@test("rescue/cgroup-attaches-for-new-connections")
+def cgroup_attach():
+    root = cgroup2_root()
+    check(os.geteuid() == 0 and root, "needs root and cgroup v2")
+    if not os.path.ismount("/sys/fs/bpf"):
+        subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], check=True, timeout=10)
+    cg = os.path.join(root, "unwedge-rescue-test.%d" % os.getpid())
+    os.mkdir(cg)
+    join = 'echo $$ > "$1/cgroup.procs" && exec "$@"'
+    procs = []
+    try:
+        with Scratch() as s:
+            peer = s.peer("tcp4", "drain")
+            target = spawn(["sh", "-c", join.replace('"$@"', '"$2" "$3" write --total 1000 --hold-ms 20000'), "sh",
+                            cg, WCLIENT, peer.addr], env=base_env())
+            other = spawn(["sh", "-c", join.replace('"$@"', "sleep 30"), "sh", cg], env=base_env())
+            procs += [target, other]
+            time.sleep(0.5)
+            rc, out, err = rescue(target.pid, "--tcp-user-timeout", "3s", "--cgroup", "--dry-run")
+            check(rc == 0 and "also holds pid %d (sleep)" % other.pid in out and "would attach" in out,
+                  "dry run: %s %s" % (out, err))
+            rc, out, err = rescue(target.pid, "--tcp-user-timeout", "3s", "--cgroup")
+            check(rc == 0 and "attached with tcp-user-timeout=3000ms" in out, "rescue --cgroup: %s %s" % (out, err))
+            # A new connection made in that cgroup now gets the user timeout.
+            probe = subprocess.run(["sh", "-c", join.replace('"$@"', '"$2" options'), "sh", cg,
+                                    os.path.join(os.path.dirname(WCLIENT), "utoprobe")],
+                                   capture_output=True, text=True, timeout=20)
+            check(json.loads(probe.stdout)["active_after_connect"] == 3000, "new connection: %s" % probe.stdout)
+            if open("/proc/self/cgroup").read().strip().endswith("::/"):
+                rc, out, err = rescue(os.getpid(), "--tcp-user-timeout", "3s", "--cgroup", "--dry-run")
+                check(rc == 1 and "the root cgroup" in err and "not attached" in err, "root cgroup: %d %r" % (rc, err))
+    finally:
+        subprocess.run([LAUNCHER, "cgroup", "detach", "--path", cg], capture_output=True, timeout=20)
+        for p in procs:
+            p.kill()
+            p.wait(timeout=10)
+        end = time.time() + 3
+        while os.path.isdir(cg) and time.time() < end:
+            try:
+                os.rmdir(cg)
+            except OSError:
+                time.sleep(0.05)

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../../src/config.h"
 #include "cli_args.h"
 #include "rescue_target.h"
 
@@ -20,30 +21,58 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: unwedge rescue PID [--older-than D] [--tcp-user-timeout D] [--fd N] [--dry-run] "
-		   "[--json]\n\n"
-		   "Makes the blocked writes of a running process fail now: each TCP socket with data\n"
-		   "waiting to be sent and no progress for --older-than (default 5s) is aborted\n"
-		   "(SOCK_DESTROY: the write fails with ECONNABORTED; where that is not possible, a 1ms\n"
-		   "user timeout: ETIMEDOUT). Never an action that raises SIGPIPE. Needs the right to\n"
-		   "ptrace PID.\n\n"
-		   "  --older-than D        how long without progress makes a socket stuck (default 5s)\n"
-		   "  --tcp-user-timeout D  also put a user timeout of D on every other TCP socket\n"
-		   "  --fd N                only the socket at descriptor N\n"
-		   "  --dry-run             say what would be done, change nothing\n"
-		   "  --json                one JSON object per socket\n"
-		   "Exit status: 0 done (or nothing to do), 1 an action failed or no right over PID, 2 bad "
-		   "input.\n");
+	fprintf(f,
+		"usage: unwedge rescue PID [--older-than D] [--tcp-user-timeout D [--keepalive I,N,C] "
+		"[--cgroup]]\n"
+		"                      [--fd N] [--force] [--dry-run] [--json]\n\n"
+		"Makes the blocked writes of a running process fail now: each TCP socket with data\n"
+		"waiting to be sent and no progress for --older-than (default 5s) is aborted\n"
+		"(SOCK_DESTROY: the write fails with ECONNABORTED; where that is not possible, a 1ms\n"
+		"user timeout: ETIMEDOUT). Never an action that raises SIGPIPE. Needs the right to\n"
+		"ptrace PID.\n\n"
+		"  --older-than D        how long without progress makes a socket stuck (default 5s)\n"
+		"  --tcp-user-timeout D  also put a user timeout of D on every other TCP socket\n"
+		"  --keepalive I,N,C     with it, also turn keepalive on (e.g. 30s,5s,3)\n"
+		"  --cgroup              also attach the cgroup layer (that user timeout) to PID's cgroup,\n"
+		"                        so its new connections get it too (root, cgroup v2)\n"
+		"  --force               AF_UNIX: shut a stuck socket down even if that raises SIGPIPE\n"
+		"  --fd N                only the socket at descriptor N\n"
+		"  --dry-run             say what would be done, change nothing\n"
+		"  --json                one JSON object per socket\n"
+		"Exit status: 0 done (or nothing to do), 1 an action failed or no right over PID, 2 bad "
+		"input.\n");
+}
+
+/* IDLE,INTVL,CNT: the preload's own parser (UNWEDGE_KEEPALIVE), so every
+ * layer accepts the same words. */
+static int parse_keepalive(const char *v, struct rescue_opts *o)
+{
+	struct uw_config c;
+	char err[400];
+	uw_config_defaults(&c);
+	if (uw_config_set(&c, UW_OPT_KEEPALIVE, v, "--keepalive", err, sizeof err) != 0) {
+		fprintf(stderr, "unwedge rescue: %s\n", err);
+		return -1;
+	}
+	o->keepalive_arg = v;
+	o->keep_idle_s = c.keep_idle_s, o->keep_intvl_s = c.keep_intvl_s, o->keep_cnt = c.keep_cnt;
+	return 0;
 }
 
 static int parse_flag(int argc, char **argv, int *i, struct rescue_opts *o)
 {
 	const char *a = argv[*i], *v;
-	if (!strcmp(a, "--dry-run") || !strcmp(a, "--json") || !strcmp(a, "--force")) {
-		*(a[2] == 'd' ? &o->dry : a[2] == 'j' ? &o->json : &o->force) = true;
+	if (!strcmp(a, "--dry-run") || !strcmp(a, "--json") || !strcmp(a, "--force") ||
+	    !strcmp(a, "--cgroup")) {
+		*(a[2] == 'd'	? &o->dry
+		  : a[2] == 'j' ? &o->json
+		  : a[2] == 'f' ? &o->force
+				: &o->cgroup) = true;
 		return 0;
 	}
 	bool older = !strcmp(a, "--older-than"), uto = !strcmp(a, "--tcp-user-timeout");
+	if (!strcmp(a, "--keepalive"))
+		return (v = uw_cli_value(CMD, argc, argv, i)) ? parse_keepalive(v, o) : -1;
 	if (!older && !uto && strcmp(a, "--fd") != 0) {
 		fprintf(stderr, "unwedge rescue: unknown option %s\nTry 'unwedge rescue --help'.\n", a);
 		return -1;
@@ -53,6 +82,8 @@ static int parse_flag(int argc, char **argv, int *i, struct rescue_opts *o)
 	if (!older && !uto)
 		return uw_cli_int(CMD, a, v, 0, &o->only_fd);
 	o->uto |= uto;
+	if (uto)
+		o->uto_arg = v;
 	return uw_cli_duration(CMD, a, v, older ? &o->older_ms : &o->uto_ms);
 }
 
@@ -79,9 +110,13 @@ static int parse_args(int argc, char **argv, struct rescue_opts *o)
 		}
 		o->pid = pid, have_pid = true;
 	}
-	if (!have_pid)
-		fprintf(stderr, "unwedge rescue: no PID given\nTry 'unwedge rescue --help'.\n");
-	return have_pid ? 0 : -1;
+	const char *why = !have_pid ? "no PID given"
+			  : o->cgroup && !o->uto_ms
+				  ? "--cgroup needs --tcp-user-timeout (the value it attaches)"
+				  : NULL;
+	if (why)
+		fprintf(stderr, "unwedge rescue: %s\nTry 'unwedge rescue --help'.\n", why);
+	return why ? -1 : 0;
 }
 
 /* The one line for a missing right, before anything was changed. */
@@ -176,8 +211,10 @@ static int rescue_all(struct rescue *r, const struct uw_proc_socks *ps)
 	if (rc == 0 && n == 0)
 		fprintf(stderr, "unwedge rescue: process %d (%s) has no %s\n", (int)r->o.pid, r->comm,
 			r->o.only_fd >= 0 ? "socket at that descriptor" : "sockets");
-	if (rc == 0)
+	if (rc == 0) {
+		r->reached = true;
 		rescue_unix_look(r, v, n);
+	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rescue_act(r, &v[i]);
 		rescue_print(r, &v[i]);
@@ -201,6 +238,8 @@ int uw_rescue_command(int argc, char **argv)
 	if (rc == 0)
 		rc = rescue_all(&r, &ps);
 	uw_proc_socks_free(&ps);
+	if (r.o.cgroup && r.reached)
+		rc |= rescue_attach_cgroup(&r);
 	close(r.pidfd);
 	if (r.nl >= 0)
 		close(r.nl);

@@ -124,27 +124,51 @@ static void abort_stuck(struct rescue *r, struct rescue_sock *s)
 			: "SOCK_DESTROY answered but the connection is still open");
 }
 
+/* --keepalive: on, unless the program turned it on itself (its values kept). */
+static int keepalive_on(const struct rescue *r, int fd, char *said, size_t len)
+{
+	int on = 0;
+	socklen_t l = sizeof on;
+	const int v[3] = {(int)r->o.keep_idle_s, (int)r->o.keep_intvl_s, (int)r->o.keep_cnt};
+	if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &l) == 0 && on) {
+		snprintf(said, len, ", kept the program's own keepalive");
+		return 0;
+	}
+	on = 1;
+	if (!r->o.dry && (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v[0], sizeof v[0]) != 0 ||
+			  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v[1], sizeof v[1]) != 0 ||
+			  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v[2], sizeof v[2]) != 0 ||
+			  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0)) {
+		snprintf(said, len, ", keepalive failed: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(said, len, ", keepalive %us,%us,%u%s", r->o.keep_idle_s, r->o.keep_intvl_s, r->o.keep_cnt,
+		 r->o.dry ? "" : " set");
+	return 0;
+}
+
 /* --tcp-user-timeout on a socket that is not stuck: it is protected from now
  * on; a value the program set itself is kept, as the preload keeps it. */
 static void protect(struct rescue *r, struct rescue_sock *s)
 {
 	unsigned int cur = 0;
 	socklen_t l = sizeof cur;
-	s->action = RA_USER_TIMEOUT;
-	if (getsockopt(s->dup, IPPROTO_TCP, TCP_USER_TIMEOUT, &cur, &l) == 0 && cur) {
-		s->action = RA_NONE;
-		snprintf(s->result, sizeof s->result, "kept the program's own user timeout of %ums", cur);
-		return;
-	}
+	char uto[96], ka[96] = "";
 	int v = (int)r->o.uto_ms;
-	if (r->o.dry) {
-		snprintf(s->result, sizeof s->result, "would set a %dms user timeout (dry run)", v);
-	} else if (setsockopt(s->dup, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v) != 0) {
-		s->failed = true;
-		snprintf(s->result, sizeof s->result, "failed: TCP_USER_TIMEOUT: %s", strerror(errno));
-	} else {
-		snprintf(s->result, sizeof s->result, "%dms user timeout set", v);
-	}
+	bool failed = false;
+	s->action = RA_USER_TIMEOUT;
+	if (getsockopt(s->dup, IPPROTO_TCP, TCP_USER_TIMEOUT, &cur, &l) == 0 && cur)
+		snprintf(uto, sizeof uto, "kept the program's own user timeout of %ums", cur);
+	else if (r->o.dry)
+		snprintf(uto, sizeof uto, "would set a %dms user timeout", v);
+	else if (setsockopt(s->dup, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v) != 0)
+		failed = true, snprintf(uto, sizeof uto, "failed: TCP_USER_TIMEOUT: %s", strerror(errno));
+	else
+		snprintf(uto, sizeof uto, "%dms user timeout set", v);
+	if (r->o.keep_cnt && keepalive_on(r, s->dup, ka, sizeof ka) != 0)
+		failed = true;
+	s->failed = failed;
+	snprintf(s->result, sizeof s->result, "%s%s%s", uto, ka, r->o.dry ? " (dry run)" : "");
 }
 
 static void leave_alone(const struct rescue *r, struct rescue_sock *s)

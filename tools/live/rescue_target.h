@@ -15,7 +15,9 @@ struct rescue_opts {
 	pid_t pid;
 	int only_fd; /* -1: every socket */
 	uint64_t older_ms, uto_ms;
-	bool uto, dry, json, force;
+	bool uto, dry, json, force, cgroup;
+	const char *uto_arg, *keepalive_arg;	      /* as given, for the cgroup layer */
+	unsigned keep_idle_s, keep_intvl_s, keep_cnt; /* --keepalive; keep_cnt 0: off */
 };
 
 enum rescue_action {
@@ -46,6 +48,7 @@ struct rescue {
 	bool nl_tried;
 	char comm[64];
 	int ignores_sigpipe; /* SigIgn of the process: 1, 0, or -1 unknown */
+	bool reached;	     /* every socket was duplicated: the right over the process is there */
 };
 
 /* pidfd_getfd on the descriptor table that holds s->ps.fd. Returns 0 or -errno. */
@@ -61,6 +64,10 @@ void rescue_unix_look(struct rescue *r, struct rescue_sock *v, size_t n);
 
 /* The action on an AF_UNIX stream socket (rescue_act calls it). */
 void rescue_unix_act(struct rescue *r, struct rescue_sock *s);
+
+/* --cgroup: names what else lives in the process's cgroup, then attaches
+ * the cgroup layer there (tools/cgroup/). Returns 0, or 1 after a message. */
+int rescue_attach_cgroup(const struct rescue *r);
 
 /* Decides, and unless --dry-run carries out, the action for one socket. */
 void rescue_act(struct rescue *r, struct rescue_sock *s);
