@@ -218,3 +218,52 @@ def bad_input():
               "%s: rc %d %r" % (args, p.returncode, p.stderr))
     p = subprocess.run([LAUNCHER, "watch", "--once", "--pid", "999999999"], capture_output=True, text=True, timeout=10)
     check(p.returncode == 1 and "process 999999999 is gone" in p.stderr, "missing pid: %d %r" % (p.returncode, p.stderr))
+
+
+@test("watch/scope/rules")
+def rules_scope():
+    with Netns() as ns, Scratch() as s:
+        pa, a = writer(ns, s, "never")
+        pb, b = writer(ns, s, "never")
+        time.sleep(2.2)
+        port_a, port_b = pa.addr.rsplit(":", 1)[1], pb.addr.rsplit(":", 1)[1]
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--rules", "port:%s = off" % port_a,
+                                     prefix=ns.enter)
+        check([e["pid"] for e in events] == [b.pid], "port:%s = off still watched: %s %s" % (port_a, out, err))
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--rules", "port:%s = 30s" % port_b,
+                                     prefix=ns.enter)
+        check([e["pid"] for e in events] == [a.pid], "port:%s = 30s: %s %s" % (port_b, out, err))
+        rc, _, out, err = watch("--once", "--rules", "port:x = 1s")
+        check(rc == 2 and "--rules" in err, "bad rules: %d %r" % (rc, err))
+
+
+@test("watch/scope/cgroup")
+def cgroup_scope():
+    root = [ln.split(" - ")[0].split()[4] for ln in open("/proc/self/mountinfo")
+            if ln.split(" - ")[1].split()[0] == "cgroup2" and ln.split()[3] == "/"]
+    check(os.geteuid() == 0 and root, "needs root and cgroup v2")
+    cg = os.path.join(root[0], "unwedge-watch-test.%d" % os.getpid())
+    os.mkdir(os.path.join(cg))
+    os.mkdir(os.path.join(cg, "pod", ))
+    try:
+        with Netns() as ns, Scratch() as s:
+            _, outside = writer(ns, s, "never")
+            peer = s.peer("tcp4", "never", netns=ns.enter)
+            inside = spawn(ns.enter + ["sh", "-c", 'echo $$ > "$1/pod/cgroup.procs" && exec "$2" "$3" write', "sh", cg,
+                                       WCLIENT, peer.addr], env=base_env())
+            time.sleep(2.2)
+            # The cgroup's parent given: processes in nested cgroups count.
+            rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--cgroup", cg)
+            check(rc == 1 and [e["pid"] for e in events] == [inside.pid], "--cgroup: %s %s" % (out, err))
+            check(events[0]["cgroup"] == cg[len(root[0]):] + "/pod", "cgroup field: %s" % events[0])
+            inside.kill()
+            inside.wait(timeout=10)
+            outside.kill()
+    finally:
+        for d in (os.path.join(cg, "pod"), cg):
+            end = time.time() + 3
+            while os.path.isdir(d) and time.time() < end:
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    time.sleep(0.05)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cgroup/cgroup_fs.h"
 #include "cli_args.h"
 #include "netns.h"
 #include "watch_state.h"
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: unwedge watch [--interval D] [--stuck-after D] [--kill-after D] [--json] [--prom "
 		"FILE]\n"
-		"                     [--once] [--pid P | --cgroup PATH | --all-netns]\n\n"
+		"                     [--once] [--pid P | --cgroup PATH | --all-netns] [--rules RULES]\n\n"
 		"Reports TCP connections that are stuck: data waiting to be sent and nothing acknowledged\n"
 		"for --stuck-after (default 10s), one line per change (stuck, recovered, killed, gone).\n\n"
 		"  --interval D      time between scans (default 1s)\n"
@@ -54,21 +55,38 @@ static int duration_flag(const char *a, const char *v, struct watch_opts *o)
 	return uw_cli_duration(CMD, a, v, dst);
 }
 
-/* --cgroup accepts /sys/fs/cgroup/x as well as /x. */
+/* --cgroup accepts a directory of the cgroup v2 filesystem (/sys/fs/cgroup/x)
+ * as well as a path inside the hierarchy (/x), as /proc/PID/cgroup shows it. */
 static const char *cgroup_path(const char *v)
 {
-	const char *root = "/sys/fs/cgroup";
+	char root[4096], err[300];
+	if (uw_cgfs_mount(root, sizeof root, err, sizeof err) != 0)
+		return v;
 	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
 	if (!strncmp(v, root, n) && (v[n] == '/' || v[n] == 0))
 		return v[n] ? v + n : "/";
 	return v;
 }
 
+/* UNWEDGE_RULES' syntax, by the preload's own parser. */
+static int parse_rules(const char *v, struct watch_opts *o)
+{
+	char why[300];
+	if (uw_rules_parse(&o->rules, v, why, sizeof why) != 0) {
+		fprintf(stderr, "unwedge watch: --rules: %s\n", why);
+		return -1;
+	}
+	o->has_rules = true;
+	return 0;
+}
+
 static int value_flag(int argc, char **argv, int *i, struct watch_opts *o)
 {
 	const char *a = argv[*i], *v;
-	static const char *const known[] = {"--interval", "--stuck-after", "--kill-after",
-					    "--prom",	  "--pid",	   "--cgroup"};
+	static const char *const known[] = {"--interval", "--stuck-after", "--kill-after", "--prom",
+					    "--pid",	  "--cgroup",	   "--rules"};
 	size_t k = 0;
 	while (k < sizeof known / sizeof *known && strcmp(a, known[k]) != 0)
 		k++;
@@ -84,6 +102,8 @@ static int value_flag(int argc, char **argv, int *i, struct watch_opts *o)
 		o->prom = v;
 	else if (k == 5)
 		o->cgroup = cgroup_path(v);
+	else if (k == 6)
+		return parse_rules(v, o);
 	else
 		return uw_cli_int(CMD, a, v, 1, &o->pid);
 	return 0;

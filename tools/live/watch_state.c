@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "../../src/duration.h"
@@ -78,15 +79,30 @@ struct scan {
 	int err;
 };
 
+/* The --stuck-after of a connection: the first --rules rule that matches it
+ * decides (off: never watched, 0 here); otherwise the flag. */
+static uint64_t stuck_after(const struct watch *w, const struct uw_diag_sock *s)
+{
+	if (!w->o.has_rules)
+		return w->o.stuck_after_ms;
+	socklen_t len = s->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int i = uw_rules_match(&w->o.rules, (const struct sockaddr *)&s->peer, len,
+			       (const struct sockaddr *)&s->local, len);
+	if (i < 0)
+		return w->o.stuck_after_ms;
+	return w->o.rules.r[i].off ? 0 : w->o.rules.r[i].timeout_ms;
+}
+
 static void on_sock(const struct uw_diag_sock *s, void *arg)
 {
 	struct scan *sc = arg;
 	struct watch *w = sc->w;
-	if (!s->cookie || (w->scoped && !uw_inode_set_has(&w->scope, s->inode)))
+	uint64_t after = stuck_after(w, s);
+	if (!s->cookie || !after || (w->scoped && !uw_inode_set_has(&w->scope, s->inode)))
 		return;
 	struct uw_stall st;
 	uw_tcp_stall(s, &st);
-	bool stuck = st.pending && st.stalled_ms >= w->o.stuck_after_ms;
+	bool stuck = st.pending && st.stalled_ms >= after;
 	struct watch_conn *c = s->cookie ? find(w, s->cookie) : NULL;
 	if (!stuck) {
 		if (c && c->reported && !c->killed)

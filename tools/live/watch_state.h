@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "../../src/rules.h"
 #include "owners.h"
 #include "sockdiag.h"
 #include "tcpstall.h"
@@ -18,6 +19,8 @@ struct watch_opts {
 	pid_t pid;	    /* 0: no --pid scope */
 	const char *cgroup; /* NULL: no --cgroup scope (a path below the cgroup v2 root) */
 	const char *prom;   /* NULL: no textfile */
+	bool has_rules;	    /* --rules: off excludes a connection, a duration is its --stuck-after */
+	struct uw_rules rules;
 };
 
 struct watch_conn {
