@@ -16,6 +16,7 @@ import sys
 import time
 
 from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, finish, json_line, spawn, test
+from netns_support import Netns
 
 PY_WRITER = os.path.join(ROOT, "tests", "helpers", "py_blocked_writer.py")
 ABORTED = "Software caused connection abort"  # ECONNABORTED as wclient spells it
@@ -95,6 +96,34 @@ def python_zero_window():
         check(rc == 0 and len(recs) == 1 and recs[0]["ok"], "rescue said (rc %d): %s %s" % (rc, out, err))
         res = json_line(pout, '"errno"')
         check(res is not None and res["errno"] == "ECONNABORTED", "the program's error handler: %s" % pout)
+
+
+def black_hole(argv_of, errno_of):
+    """A writer in a namespace of its own whose peer's packets all disappear."""
+    with Netns() as ns, Scratch() as s:
+        _, addr = ns.blackhole_peer(s.dir)
+        proc = spawn(ns.enter + argv_of(addr), env=base_env())
+        time.sleep(0.4)
+        method = ns.blackhole()
+        rec = wait_stuck(proc.pid)
+        check(rec["cause"] == "no-ack", "%s: dry run: %s" % (method, rec))
+        control_still_blocked(proc, 2)
+        rc, out, err, pout = rescued_within(proc, 1.5)
+        check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "%s: rescue said (rc %d): %s %s" % (method, rc, out, err))
+        check(errno_of(pout), "%s: the program's error: %s" % (method, pout))
+
+
+@test("rescue/c/black-hole")
+def c_black_hole():
+    black_hole(lambda addr: [WCLIENT, addr, "write", "--delay-ms", "300"],
+               lambda out: (json_line(out, '"calls"') or {}).get("errno") == ABORTED)
+
+
+@test("rescue/python/black-hole")
+def python_black_hole():
+    # The writer connects at once and sendall's 1 MiB chunks; the drop comes 0.4 s later.
+    black_hole(lambda addr: [sys.executable, PY_WRITER, addr],
+               lambda out: (json_line(out, '"errno"') or {}).get("errno") == "ECONNABORTED")
 
 
 @test("rescue/dry-run-acts-on-nothing")

@@ -16,27 +16,9 @@ import tempfile
 import time
 
 from harness import LAUNCHER, WCLIENT, Scratch, base_env, check, finish, json_line, spawn, test, wait_for_line
+from netns_support import Netns
 
 ABORTED = "Software caused connection abort"
-
-
-class Netns:
-    """A network namespace with loopback up, held open by a process of ours;
-    .enter is the prefix that runs a command inside it."""
-
-    def __enter__(self):
-        check(os.geteuid() == 0, "needs root (a network namespace of its own)")
-        self.holder = spawn(["unshare", "-n", "sh", "-c", "ip link set lo up && echo up && exec cat"],
-                            stdin=subprocess.PIPE)
-        if not wait_for_line(self.holder.stdout, "up", 5):
-            self.holder.kill()
-            raise AssertionError("no namespace: %s" % self.holder.communicate(timeout=10)[1])
-        self.enter = ["nsenter", "-t", str(self.holder.pid), "-n"]
-        return self
-
-    def __exit__(self, *exc):
-        self.holder.kill()
-        self.holder.communicate(timeout=10)
 
 
 def writer(ns, s, mode, *args):
@@ -65,6 +47,12 @@ def mixed_set(ns, s):
     w["slow"] = writer(ns, s, "slow:100000", "--chunk", 65536)[1]
     w["progress"] = writer(ns, s, "slow:2000000", "--chunk", 65536)[1]
     w["idle"] = writer(ns, s, "drain", "--total", 1000, "--hold-ms", 60000)[1]
+    bh_peer, addr = ns.blackhole_peer(s.dir)
+    w["blackhole"] = spawn(ns.enter + [WCLIENT, addr, "write", "--delay-ms", "300", "--total", str(64 << 20)],
+                           env=base_env())
+    time.sleep(0.1)
+    w["method"] = ns.blackhole()
+    w["blackhole_peer"] = bh_peer
     return w
 
 
@@ -72,6 +60,8 @@ def mixed_set(ns, s):
 def once_mixed():
     with Netns() as ns, Scratch() as s:
         w = mixed_set(ns, s)
+        method = w.pop("method")
+        w.pop("blackhole_peer")
         time.sleep(3)
         for name, p in w.items():
             check(p.poll() is None, "%s writer ended early: %s" % (name, p.poll()))
@@ -80,13 +70,16 @@ def once_mixed():
         check(pending_of(w["idle"].pid) == 0, "the idle connection has data waiting")
         rc, events, out, err = watch("--once", "--json", "--stuck-after", "2s", prefix=ns.enter)
         check(rc == 1, "--once with a stuck connection: rc %d, want 1: %s" % (rc, err))
-        check(len(events) == 1, "want exactly the stuck connection, got %s" % out)
-        e = events[0]
-        check(e["event"] == "stuck" and e["pid"] == w["stuck"].pid and e["program"] == "wclient",
-              "event %s, stuck writer is %d" % (e, w["stuck"].pid))
-        check(e["cause"] == "zero-window" and e["queued"] > 0 and e["waited_ms"] >= 2000, "fields: %s" % e)
+        check(sorted(e["pid"] for e in events) == sorted([w["stuck"].pid, w["blackhole"].pid]),
+              "want exactly the zero-window and black-hole (%s) writers %s, got %s" % (
+                  method, {k: p.pid for k, p in w.items()}, out))
+        for e in events:
+            zero = e["pid"] == w["stuck"].pid
+            check(e["event"] == "stuck" and e["program"] == "wclient" and e["queued"] > 0 and e["waited_ms"] >= 2000,
+                  "fields: %s" % e)
+            check(e["cause"] == ("zero-window" if zero else "no-ack"), "cause (%s): %s" % (method, e))
         rc, _, out, err = watch("--once", "--stuck-after", "2s", prefix=ns.enter)
-        check(rc == 1 and out.count("\n") == 1 and "unwedge: connection stuck: pid=%d program=wclient" % w["stuck"].pid
+        check(rc == 1 and out.count("\n") == 2 and "unwedge: connection stuck: pid=%d program=wclient" % w["stuck"].pid
               in out and "cause=zero-window" in out, "text: %r %r" % (out, err))
 
 

@@ -21,11 +21,14 @@ void uw_tcp_stall(const struct uw_diag_sock *s, struct uw_stall *out)
 		return;
 	uint32_t sent = ti->tcpi_last_data_sent, acked = ti->tcpi_last_ack_recv;
 	out->stalled_ms = sent > acked ? sent : acked;
-	if ((HAS_FIELD(s, tcpi_snd_wnd) && ti->tcpi_snd_wnd == 0) ||
-	    (ti->tcpi_probes && !ti->tcpi_retransmits))
+	/* The window the peer advertised, where the kernel reports it; before
+	 * that, window probes without retransmissions mean the same. */
+	bool closed =
+		HAS_FIELD(s, tcpi_snd_wnd) ? ti->tcpi_snd_wnd == 0 : ti->tcpi_probes && !ti->tcpi_retransmits;
+	if (acked && acked >= sent)
+		out->cause = UW_STALL_NO_ACK; /* the ACK clock is the stalled one: nothing answers */
+	else if (closed)
 		out->cause = UW_STALL_ZERO_WINDOW;
-	else if (ti->tcpi_retransmits || ti->tcpi_backoff)
-		out->cause = UW_STALL_NO_ACK;
 	else
 		out->cause = UW_STALL_OTHER;
 }
