@@ -56,6 +56,10 @@ static void usage(FILE *f)
 		"the settings the UNWEDGE_* variables here give; exit 2 if one is invalid");
 	fprintf(f, "  %-27s %s\n", "unwedge stat PID|--all",
 		"live statistics of processes run with --stats 1 (--prom: Prometheus format)");
+	fprintf(f, "  %-27s %s\n", "unwedge rescue PID",
+		"make a running process's blocked writes fail now (--help)");
+	fprintf(f, "  %-27s %s\n", "unwedge watch",
+		"report stuck TCP connections of running processes (--help)");
 	fprintf(f, "\n  %-27s %s\n", "-h, --help", "show this help");
 	fprintf(f, "  %-27s %s\n", "--version", "show the version");
 	fprintf(f, "\nUNWEDGE_* variables already in the environment apply unless a flag overrides them.\n"
