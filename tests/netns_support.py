@@ -1,9 +1,11 @@
-"""Network namespaces of a test's own, for the `rescue` and `watch` tests:
-what runs inside sees only the connections the test made there."""
+"""For the `rescue` and `watch` tests: network namespaces of a test's own
+(what runs inside sees only the connections the test made there), black holes
+in them, and cgroups of a test's own."""
 
 import os
 import shutil
 import subprocess
+import time
 
 from harness import WPEER, check, spawn, wait_for_line
 
@@ -56,3 +58,23 @@ class Netns:
     def __exit__(self, *exc):
         self.holder.kill()
         self.holder.communicate(timeout=10)
+
+
+def cgroup2_root():
+    """Where the cgroup v2 hierarchy's root is mounted, or None."""
+    for line in open("/proc/self/mountinfo"):
+        left, _, right = line.partition(" - ")
+        if right.split()[0] == "cgroup2" and left.split()[3] == "/":
+            return left.split()[4]
+    return None
+
+
+def remove_cgroups(*dirs):
+    """rmdir each, children first, retried: a cgroup stays busy for a moment after its last process exits."""
+    for d in dirs:
+        end = time.time() + 3
+        while os.path.isdir(d) and time.time() < end:
+            try:
+                os.rmdir(d)
+            except OSError:
+                time.sleep(0.05)

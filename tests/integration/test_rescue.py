@@ -16,7 +16,7 @@ import sys
 import time
 
 from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, finish, json_line, spawn, test
-from netns_support import Netns
+from netns_support import Netns, cgroup2_root, remove_cgroups
 
 PY_WRITER = os.path.join(ROOT, "tests", "helpers", "py_blocked_writer.py")
 ABORTED = "Software caused connection abort"  # ECONNABORTED as wclient spells it
@@ -301,14 +301,6 @@ def keepalive():
         check(rc == 2 and "--keepalive" in err, "a bad keepalive: %d %r" % (rc, err))
 
 
-def cgroup2_root():
-    for line in open("/proc/self/mountinfo"):
-        left, _, right = line.partition(" - ")
-        if right.split()[0] == "cgroup2" and left.split()[3] == "/":
-            return left.split()[4]
-    return None
-
-
 @test("rescue/cgroup-attaches-for-new-connections")
 def cgroup_attach():
     root = cgroup2_root()
@@ -345,9 +337,4 @@ def cgroup_attach():
         for p in procs:
             p.kill()
             p.wait(timeout=10)
-        end = time.time() + 3
-        while os.path.isdir(cg) and time.time() < end:
-            try:
-                os.rmdir(cg)
-            except OSError:
-                time.sleep(0.05)
+        remove_cgroups(cg)

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from harness import LAUNCHER, WCLIENT, Scratch, base_env, check, finish, json_line, spawn, test, wait_for_line
-from netns_support import Netns
+from netns_support import Netns, cgroup2_root, remove_cgroups
 
 ABORTED = "Software caused connection abort"
 
@@ -232,12 +232,11 @@ def rules_scope():
 
 @test("watch/scope/cgroup")
 def cgroup_scope():
-    root = [ln.split(" - ")[0].split()[4] for ln in open("/proc/self/mountinfo")
-            if ln.split(" - ")[1].split()[0] == "cgroup2" and ln.split()[3] == "/"]
+    root = cgroup2_root()
     check(os.geteuid() == 0 and root, "needs root and cgroup v2")
-    cg = os.path.join(root[0], "unwedge-watch-test.%d" % os.getpid())
-    os.mkdir(os.path.join(cg))
-    os.mkdir(os.path.join(cg, "pod", ))
+    cg = os.path.join(root, "unwedge-watch-test.%d" % os.getpid())
+    os.mkdir(cg)
+    os.mkdir(os.path.join(cg, "pod"))
     try:
         with Netns() as ns, Scratch() as s:
             _, outside = writer(ns, s, "never")
@@ -248,15 +247,9 @@ def cgroup_scope():
             # The cgroup's parent given: processes in nested cgroups count.
             rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--cgroup", cg)
             check(rc == 1 and [e["pid"] for e in events] == [inside.pid], "--cgroup: %s %s" % (out, err))
-            check(events[0]["cgroup"] == cg[len(root[0]):] + "/pod", "cgroup field: %s" % events[0])
+            check(events[0]["cgroup"] == cg[len(root):] + "/pod", "cgroup field: %s" % events[0])
             inside.kill()
             inside.wait(timeout=10)
             outside.kill()
     finally:
-        for d in (os.path.join(cg, "pod"), cg):
-            end = time.time() + 3
-            while os.path.isdir(d) and time.time() < end:
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    time.sleep(0.05)
+        remove_cgroups(os.path.join(cg, "pod"), cg)

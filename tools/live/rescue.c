@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../../src/config.h"
+#include "../cgroup/cgroup_cli.h"
 #include "cli_args.h"
 #include "rescue_target.h"
 
@@ -43,19 +43,17 @@ static void usage(FILE *f)
 		"input.\n");
 }
 
-/* IDLE,INTVL,CNT: the preload's own parser (UNWEDGE_KEEPALIVE), so every
- * layer accepts the same words. */
+/* IDLE,INTVL,CNT: the cgroup layer's flag, which is the preload's own parser
+ * (UNWEDGE_KEEPALIVE), so every layer accepts the same words. */
 static int parse_keepalive(const char *v, struct rescue_opts *o)
 {
-	struct uw_config c;
-	char err[400];
-	uw_config_defaults(&c);
-	if (uw_config_set(&c, UW_OPT_KEEPALIVE, v, "--keepalive", err, sizeof err) != 0) {
-		fprintf(stderr, "unwedge rescue: %s\n", err);
+	struct uw_cg_settings cg = {0};
+	bool used;
+	if (uw_cgroup_flag("--keepalive", v, &cg, &used) != 1)
 		return -1;
-	}
 	o->keepalive_arg = v;
-	o->keep_idle_s = c.keep_idle_s, o->keep_intvl_s = c.keep_intvl_s, o->keep_cnt = c.keep_cnt;
+	if (cg.flags & UW_CG_F_KEEPALIVE)
+		o->keep_idle_s = cg.keep_idle_s, o->keep_intvl_s = cg.keep_intvl_s, o->keep_cnt = cg.keep_cnt;
 	return 0;
 }
 
