@@ -253,3 +253,20 @@ def cgroup_scope():
             outside.kill()
     finally:
         remove_cgroups(os.path.join(cg, "pod"), cg)
+
+
+@test("watch/non-root/one-line-each")
+def non_root():
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with Netns() as ns, Scratch() as s:
+        _, w = writer(ns, s, "never")
+        time.sleep(2.2)
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--kill-after", "1s",
+                                     prefix=ns.enter + nobody)
+        check(rc == 1 and [e["event"] for e in events] == ["stuck", "kill-failed"], "as nobody: %s %s" % (out, err))
+        check(events[0]["pid"] == 0 and events[0]["program"] == "?", "owner of root's socket known: %s" % events[0])
+        check(events[1]["action"] == "none(sock-destroy: Operation not permitted)", "kill: %s" % events[1])
+        check(len(err.strip().splitlines()) == 1 and "owner of a socket is unknown" in err, "stderr: %r" % err)
+        check(w.poll() is None, "the writer was touched")
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--all-netns", prefix=nobody)
+        check(rc in (0, 1) and err.count("cannot be read by this user") == 1, "--all-netns as nobody: %r" % err)

@@ -32,8 +32,10 @@ static void add_ns(pid_t pid, void *arg)
 	char path[64], cg[4096];
 	struct stat st;
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-	if (stat(path, &st) != 0)
+	if (stat(path, &st) != 0) {
+		c->l->unreadable += errno == EACCES || errno == EPERM;
 		return;
+	}
 	if (c->cgroup) {
 		uw_proc_cgroup(pid, cg, sizeof cg);
 		if (!uw_cgroup_under(cg, c->cgroup))
@@ -57,7 +59,7 @@ static void add_ns(pid_t pid, void *arg)
 int uw_netns_collect(const char *cgroup, struct uw_netns_list *out)
 {
 	struct collect c = {cgroup, out, 0};
-	out->n = 0;
+	out->n = out->unreadable = 0;
 	uw_proc_each(add_ns, &c);
 	return c.err;
 }

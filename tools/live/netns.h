@@ -15,6 +15,7 @@ struct uw_netns {
 struct uw_netns_list {
 	struct uw_netns *v;
 	size_t n, cap;
+	size_t unreadable; /* processes whose namespace this user may not see */
 };
 
 /* Every namespace used by a process, or only by processes of cgroup (a path

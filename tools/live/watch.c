@@ -185,6 +185,14 @@ static int scan_all(struct watch *w, struct uw_netns_list *l, size_t *stuck)
 		return -ESRCH;
 	}
 	int rc = scan_targets(&w->o, l);
+	if (rc == 0 && l->unreadable && !warned) {
+		fprintf(stderr,
+			"unwedge watch: warning: the network namespaces of %zu processes cannot be read by "
+			"this "
+			"user (run as root): namespaces only they use are not watched\n",
+			l->unreadable);
+		warned = true;
+	}
 	for (size_t i = 0; rc == 0 && i < l->n; i++)
 		rc = scan_one(w, &l->v[i], &warned);
 	*stuck = watch_sweep(w);
@@ -221,6 +229,7 @@ int uw_watch_command(int argc, char **argv)
 	if (rc && rc != -ESRCH)
 		fprintf(stderr, "unwedge watch: cannot read the TCP sockets (sock_diag): %s\n",
 			strerror(-rc));
+	watch_event_summary(&w);
 	uw_netns_free(&l);
 	watch_free(&w);
 	if (rc)

@@ -117,3 +117,18 @@ void watch_event(struct watch *w, const char *event, const struct watch_conn *c,
 	(w->o.json ? json_event : text_event)(stdout, event, c, local, peer, extra, suppressed);
 	fflush(stdout);
 }
+
+void watch_event_summary(struct watch *w)
+{
+	char when[40];
+	if (!w->suppressed)
+		return;
+	rfc3339(when, sizeof when);
+	if (w->o.json)
+		printf("{\"event\": \"suppressed\", \"time\": \"%s\", \"suppressed\": %u}\n", when,
+		       w->suppressed);
+	else
+		printf("unwedge: event lines dropped by the rate limit: suppressed=%u\n", w->suppressed);
+	w->suppressed = 0;
+	fflush(stdout);
+}

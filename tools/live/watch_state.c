@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/duration.h"
 
@@ -139,7 +141,14 @@ static void report_new(struct watch *w)
 			o[i].inode = v[i]->d.inode;
 		uw_owners_resolve(o, n);
 	}
+	static bool warned;
 	for (size_t i = 0; i < n; i++) {
+		if (!o[i].npids && !warned && geteuid() != 0) {
+			fprintf(stderr, "unwedge watch: note: the owner of a socket is unknown (pid=?) when "
+					"it belongs to "
+					"a process this user may not inspect (run as root)\n");
+			warned = true;
+		}
 		v[i]->owner = o[i];
 		v[i]->reported = true;
 		watch_event(w, "stuck", v[i], NULL);
@@ -151,8 +160,8 @@ static void report_new(struct watch *w)
 static void kill_stuck(struct watch *w, struct watch_conn *c)
 {
 	int e = uw_diag_destroy(c->nl, &c->d);
-	c->killed = true;
 	if (e == 0) {
+		c->killed = true;
 		w->kills++;
 		watch_event(w, "killed", c, "sock-destroy");
 		return;
@@ -160,6 +169,7 @@ static void kill_stuck(struct watch *w, struct watch_conn *c)
 	char why[96];
 	snprintf(why, sizeof why, "none(sock-destroy: %s)", strerror(-e));
 	w->kill_failures++;
+	c->kill_failed = true;
 	watch_event(w, "kill-failed", c, why);
 }
 
@@ -172,7 +182,8 @@ int watch_scan(struct watch *w, int nl)
 	report_new(w);
 	for (size_t i = 0; w->o.kill_after_ms && i < w->cap; i++) {
 		struct watch_conn *c = &w->t[i];
-		if (c->cookie && c->gen == w->gen && !c->killed && c->st.stalled_ms >= w->o.kill_after_ms)
+		if (c->cookie && c->gen == w->gen && !c->killed && !c->kill_failed &&
+		    c->st.stalled_ms >= w->o.kill_after_ms)
 			kill_stuck(w, c);
 	}
 	return rc;

@@ -28,9 +28,9 @@ struct watch_conn {
 	struct uw_diag_sock d;
 	struct uw_stall st;
 	struct uw_owner owner;
-	unsigned gen; /* the scan that last saw it */
-	bool reported, killed;
-	int nl; /* the sock_diag socket of its network namespace */
+	unsigned gen;			    /* the scan that last saw it */
+	bool reported, killed, kill_failed; /* kill_failed: SOCK_DESTROY refused, not tried again */
+	int nl;				    /* the sock_diag socket of its network namespace */
 };
 
 struct watch {
@@ -58,6 +58,9 @@ size_t watch_sweep(struct watch *w);
 
 /* One event line: "stuck", "recovered", "killed", "kill-failed", "gone". */
 void watch_event(struct watch *w, const char *event, const struct watch_conn *c, const char *extra);
+
+/* At exit: how many lines the rate limit dropped since the last one written. */
+void watch_event_summary(struct watch *w);
 
 /* The Prometheus textfile (--prom), replaced atomically. Returns 0 or -errno. */
 int watch_write_prom(const struct watch *w, const char *path);
