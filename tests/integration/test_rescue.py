@@ -45,8 +45,8 @@ def wait_stuck(pid, older="1s", timeout=10, prefix=()):
     raise AssertionError("rescue --dry-run never saw a stuck socket in %d: %s %s" % (pid, out, err))
 
 
-def c_writer(s, prefix=()):
-    peer = s.peer("tcp4", "never")
+def c_writer(s, prefix=(), kind="tcp4"):
+    peer = s.peer(kind, "never")
     return peer, spawn(list(prefix) + [WCLIENT, peer.addr, "write"], env=base_env())
 
 
@@ -83,6 +83,20 @@ def c_zero_window():
         check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "rescue said (rc %d): %s %s" % (rc, out, err))
         res = json_line(pout, '"calls"')
         check(res is not None and res["errno"] == ABORTED, "the program's error: %s" % pout)
+
+
+@test("rescue/c/zero-window-tcp6")
+def c_zero_window_tcp6():
+    with Scratch() as s:
+        _, proc = c_writer(s, kind="tcp6")
+        rec = wait_stuck(proc.pid)
+        check(rec["kind"] == "tcp6" and rec["local"].startswith("[::1]:"), "dry run: %s" % rec)
+        control_still_blocked(proc, 1)
+        rc, out, err, pout = rescued_within(proc, 1.5, "--fd", rec["fd"])
+        check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "rescue said (rc %d): %s %s" % (rc, out, err))
+        check((json_line(pout, '"calls"') or {}).get("errno") == ABORTED, "the program's error: %s" % pout)
+        rc, out, err = rescue(os.getpid(), "--fd", "999", "--dry-run")
+        check(rc == 1 and "no socket at that descriptor" in err, "--fd 999: %d %r" % (rc, err))
 
 
 @test("rescue/python/zero-window")

@@ -270,3 +270,20 @@ def non_root():
         check(w.poll() is None, "the writer was touched")
         rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--all-netns", prefix=nobody)
         check(rc in (0, 1) and err.count("cannot be read by this user") == 1, "--all-netns as nobody: %r" % err)
+
+
+@test("watch/rate-limit")
+def rate_limit():
+    # 12 connections become stuck in the same scan: 10 lines get out, the
+    # last line at exit counts the 2 dropped.
+    with Netns() as ns, Scratch() as s:
+        for _ in range(12):
+            writer(ns, s, "never", "--chunk", 65536, "--sndbuf", 65536)
+        time.sleep(1.5)
+        mon = spawn(ns.enter + [LAUNCHER, "watch", "--json", "--interval", "200ms", "--stuck-after", "1s"])
+        time.sleep(1.0)
+        mon.send_signal(signal.SIGTERM)
+        out, err, rc = finish(mon, 5)
+    lines = [json.loads(x) for x in out.splitlines()]
+    check(rc == 0 and [e["event"] for e in lines] == ["stuck"] * 10 + ["suppressed"], "lines: %s %s" % (out, err))
+    check(lines[-1]["suppressed"] == 2, "suppressed: %s" % lines[-1])
