@@ -101,6 +101,12 @@ $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
 	@echo "  GO      $@"
 	@cd tests/go && GOPROXY=off GOFLAGS=-mod=mod go build -p 1 -o $(abspath $@) ./h2wedge
 
+# The rescue tests' Go writer (issue 12): standard library only.
+$(BUILD)/tests/gowriter: $(wildcard tests/go/gowriter/*.go) tests/go/go.mod
+	@mkdir -p $(dir $@)
+	@echo "  GO      $@"
+	@cd tests/go && GOPROXY=off GOFLAGS=-mod=mod go build -p 1 -o $(abspath $@) ./gowriter
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(SRC_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"

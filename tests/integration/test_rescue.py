@@ -19,6 +19,7 @@ from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, fi
 from netns_support import Netns, cgroup2_root, remove_cgroups
 
 PY_WRITER = os.path.join(ROOT, "tests", "helpers", "py_blocked_writer.py")
+GO_WRITER = os.path.join(ROOT, "build", "tests", "gowriter")
 ABORTED = "Software caused connection abort"  # ECONNABORTED as wclient spells it
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -137,6 +138,36 @@ def c_black_hole():
 def python_black_hole():
     # The writer connects at once and sendall's 1 MiB chunks; the drop comes 0.4 s later.
     black_hole(lambda addr: [sys.executable, PY_WRITER, addr],
+               lambda out: (json_line(out, '"errno"') or {}).get("errno") == "ECONNABORTED")
+
+
+def go_writer_binary():
+    """build/tests/gowriter, built on first use (make check does not list it yet)."""
+    if not os.path.exists(GO_WRITER):
+        env = dict(os.environ, PATH=os.environ.get("PATH", "") + ":/usr/lib/go/bin")
+        p = subprocess.run(["make", "-C", ROOT, "build/tests/gowriter"], capture_output=True, text=True, timeout=300,
+                           env=env)
+        check(p.returncode == 0, "cannot build the Go writer (needs go): %s" % p.stderr[-1000:])
+    return GO_WRITER
+
+
+@test("rescue/go/zero-window")
+def go_zero_window():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        proc = spawn([go_writer_binary(), peer.addr.split(":", 1)[1]], env=base_env())
+        rec = wait_stuck(proc.pid)
+        check(rec["cause"] == "zero-window", "dry run: %s" % rec)
+        control_still_blocked(proc, 2)
+        rc, out, err, pout = rescued_within(proc, 1.5)
+        check(rc == 0 and "aborted (SOCK_DESTROY)" in out, "rescue said (rc %d): %s %s" % (rc, out, err))
+        res = json_line(pout, '"errno"')
+        check(res is not None and res["errno"] == "ECONNABORTED", "the Go program's error: %s" % pout)
+
+
+@test("rescue/go/black-hole")
+def go_black_hole():
+    black_hole(lambda addr: [go_writer_binary(), addr.split(":", 1)[1]],
                lambda out: (json_line(out, '"errno"') or {}).get("errno") == "ECONNABORTED")
 
 
