@@ -383,3 +383,19 @@ def cgroup_attach():
             p.kill()
             p.wait(timeout=10)
         remove_cgroups(cg)
+
+
+@test("rescue/kernel-without-pidfd")
+def old_kernel():
+    # What a kernel older than 5.6 (no pidfd_getfd, 438) or 5.3 (no pidfd_open,
+    # 434) answers, from a seccomp filter: one line each, nothing changed.
+    nosys = os.path.join(os.path.dirname(WCLIENT), "wnosys")
+    with Scratch() as s:
+        _, proc = c_writer(s)
+        wait_stuck(proc.pid)
+        for nrs, needle in [("438", "no pidfd_getfd (Linux 5.6 or later needed); nothing was changed"),
+                            ("434,438", "no pidfd_open (Linux 5.3 or later needed)")]:
+            rc, out, err = rescue(proc.pid, "--older-than", "1s", prefix=[nosys, nrs])
+            check(rc == 1 and out == "" and len(err.strip().splitlines()) == 1 and needle in err,
+                  "%s: rc %d %r %r" % (nrs, rc, out, err))
+        control_still_blocked(proc, 0.5)
