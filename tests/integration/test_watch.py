@@ -104,6 +104,9 @@ def events():
         seen = []
 
         def until(event, pid, timeout):
+            for e in seen:  # already read along with an earlier event
+                if e["event"] == event and pid in e["pids"]:
+                    return e
             end = time.time() + timeout
             while time.time() < end:
                 got = wait_for_line(mon.stdout, '"event"', end - time.time())

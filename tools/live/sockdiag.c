@@ -13,6 +13,7 @@
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,6 +31,18 @@
 #define CONNECTED_STATES                                                                                     \
 	((1u << UW_TCP_ESTABLISHED) | (1u << UW_TCP_CLOSE_WAIT) | (1u << UW_TCP_FIN_WAIT1) |                 \
 	 (1u << UW_TCP_LAST_ACK) | (1u << UW_TCP_CLOSING))
+
+/* NLMSG_OK and NLMSG_NEXT without their mixed-sign comparisons. */
+static bool msg_ok(const struct nlmsghdr *h, long len)
+{
+	return len >= (long)sizeof *h && h->nlmsg_len >= sizeof *h && (long)h->nlmsg_len <= len;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *h, long *len)
+{
+	*len -= (long)NLMSG_ALIGN(h->nlmsg_len);
+	return (const void *)((const char *)h + NLMSG_ALIGN(h->nlmsg_len));
+}
 
 int uw_diag_open(void)
 {
@@ -122,8 +135,8 @@ static int send_req(int nl, uint16_t type, uint16_t flags, const struct inet_dia
 /* One part of a dump: 1 when the dump is done, 0 for more, -errno. */
 static int dump_part(const char *buf, ssize_t n, uw_diag_fn fn, void *arg)
 {
-	int len = (int)n;
-	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	long len = (long)n;
+	for (const struct nlmsghdr *h = (const void *)buf; msg_ok(h, len); h = msg_next(h, &len)) {
 		if (h->nlmsg_type == NLMSG_DONE)
 			return 1;
 		if (h->nlmsg_type == NLMSG_ERROR) {
@@ -184,7 +197,7 @@ int uw_diag_destroy(int nl, const struct uw_diag_sock *s)
 	if (rc || n < 0)
 		return rc ? rc : -errno;
 	const struct nlmsghdr *h = (const void *)buf;
-	if (!NLMSG_OK(h, (int)n) || h->nlmsg_type != NLMSG_ERROR)
+	if (!msg_ok(h, (long)n) || h->nlmsg_type != NLMSG_ERROR)
 		return -EIO;
 	return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
 }
@@ -211,7 +224,7 @@ int uw_diag_unix_peer(int nl, uint64_t inode, uint64_t *peer)
 	const struct nlmsghdr *h = (const void *)buf;
 	if (n < 0)
 		return -errno;
-	if (!NLMSG_OK(h, (int)n) || h->nlmsg_type == NLMSG_ERROR)
+	if (!msg_ok(h, (long)n) || h->nlmsg_type == NLMSG_ERROR)
 		return h->nlmsg_type == NLMSG_ERROR ? ((const struct nlmsgerr *)NLMSG_DATA(h))->error : -EIO;
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
