@@ -190,7 +190,11 @@ def healthy():
     with Scratch() as s:
         peer = s.peer("tcp4", "slow:4000000")
         proc = spawn([WCLIENT, peer.addr, "write", "--chunk", "65536", "--total", str(total)], env=base_env())
-        time.sleep(1.5)
+        time.sleep(1.0)
+        rc, out, err = rescue(proc.pid, "--older-than", "1s", "--json")
+        plain = records(out)
+        check(rc == 0 and len(plain) == 1 and plain[0]["action"] == "none" and plain[0]["ok"], "plain: %s %s" % (out, err))
+        time.sleep(0.5)
         rc, out, err = rescue(proc.pid, "--older-than", "1s", "--json", "--tcp-user-timeout", "7s")
         pout, perr, prc = finish(proc, 20)
         got, _, _ = peer.result()
