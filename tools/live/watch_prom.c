@@ -23,39 +23,45 @@ static void peer_ip(const struct sockaddr_storage *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-static bool same_series(const struct watch_conn *a, const struct watch_conn *b)
+struct series {
+	const char *program;
+	char peer[INET6_ADDRSTRLEN];
+};
+
+static int by_series(const void *a, const void *b)
 {
-	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
-	peer_ip(&a->d.peer, x, sizeof x);
-	peer_ip(&b->d.peer, y, sizeof y);
-	return !strcmp(a->owner.program, b->owner.program) && !strcmp(x, y);
+	const struct series *x = a, *y = b;
+	int c = strcmp(x->program, y->program);
+	return c ? c : strcmp(x->peer, y->peer);
 }
 
-static bool live(const struct watch *w, const struct watch_conn *c)
+/* One line per (program, peer), from the live connections sorted by both:
+ * O(n log n), so that an incident of 10,000 stuck connections stays cheap. */
+static int stuck_series(FILE *f, const struct watch *w)
 {
-	return c->cookie && c->gen == w->gen && !c->killed;
-}
-
-/* One line per (program, peer): counted at the first connection of each. */
-static void stuck_series(FILE *f, const struct watch *w)
-{
-	for (size_t i = 0; i < w->cap; i++) {
+	struct series *v = calloc(w->n ? w->n : 1, sizeof *v);
+	size_t n = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->cap && n < w->n; i++) {
 		const struct watch_conn *c = &w->t[i];
-		bool first = live(w, c);
-		unsigned n = 0;
-		for (size_t k = 0; first && k < w->cap; k++)
-			if (live(w, &w->t[k]) && same_series(c, &w->t[k])) {
-				first = k >= i;
-				n++;
-			}
-		if (!first)
+		if (!c->cookie || c->gen != w->gen || c->killed)
 			continue;
-		char ip[INET6_ADDRSTRLEN];
-		peer_ip(&c->d.peer, ip, sizeof ip);
-		fprintf(f, "unwedge_watch_stuck_connections{program=\"");
-		uw_prom_label(f, c->owner.program);
-		fprintf(f, "\",peer=\"%s\"} %u\n", ip, n);
+		v[n].program = c->owner.program;
+		peer_ip(&c->d.peer, v[n].peer, sizeof v[n].peer);
+		n++;
 	}
+	qsort(v, n, sizeof *v, by_series);
+	for (size_t i = 0, run = 1; i < n; i++, run++) {
+		if (i + 1 < n && by_series(&v[i], &v[i + 1]) == 0)
+			continue;
+		fprintf(f, "unwedge_watch_stuck_connections{program=\"");
+		uw_prom_label(f, v[i].program);
+		fprintf(f, "\",peer=\"%s\"} %zu\n", v[i].peer, run);
+		run = 0;
+	}
+	free(v);
+	return 0;
 }
 
 int watch_write_prom(const struct watch *w, const char *path)
@@ -68,14 +74,15 @@ int watch_write_prom(const struct watch *w, const char *path)
 	fprintf(f, "# HELP unwedge_watch_stuck_connections TCP connections with data waiting and nothing "
 		   "acknowledged for --stuck-after, by program and peer address.\n"
 		   "# TYPE unwedge_watch_stuck_connections gauge\n");
-	stuck_series(f, w);
+	int rc = stuck_series(f, w);
 	fprintf(f,
 		"# HELP unwedge_watch_kills_total Stuck connections ended with SOCK_DESTROY (--kill-after).\n"
 		"# TYPE unwedge_watch_kills_total counter\nunwedge_watch_kills_total %llu\n"
 		"# HELP unwedge_watch_kill_failures_total SOCK_DESTROY attempts the kernel refused.\n"
 		"# TYPE unwedge_watch_kill_failures_total counter\nunwedge_watch_kill_failures_total %llu\n",
 		w->kills, w->kill_failures);
-	int rc = ferror(f) ? -EIO : 0;
+	if (!rc && ferror(f))
+		rc = -EIO;
 	if (fclose(f) != 0 && !rc)
 		rc = -errno;
 	if (!rc && rename(tmp, path) != 0)
