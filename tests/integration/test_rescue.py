@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, finish, json_line, spawn, test
+from harness import LAUNCHER, ROOT, WCLIENT, WPEER, Scratch, base_env, check, finish, json_line, spawn, test, \
+    wait_for_line
 from netns_support import Netns, cgroup2_root, remove_cgroups
 
 PY_WRITER = os.path.join(ROOT, "tests", "helpers", "py_blocked_writer.py")
@@ -403,3 +404,19 @@ def old_kernel():
             check(rc == 1 and out == "" and len(err.strip().splitlines()) == 1 and needle in err,
                   "%s: rc %d %r %r" % (nrs, rc, out, err))
         control_still_blocked(proc, 0.5)
+
+
+@test("rescue/thread-with-own-descriptor-table")
+def own_fd_table():
+    helper = os.path.join(ROOT, "tests", "helpers", "py_thread_fdtable.py")
+    proc = spawn([sys.executable, helper], env=base_env(), stdin=subprocess.PIPE)
+    try:
+        info = json.loads(wait_for_line(proc.stdout, "{", 10) or "{}")
+        check("port" in info, "the helper could not unshare its table: %s" % info)
+        rc, out, err = rescue(proc.pid, "--dry-run", "--json")
+        mine = [r for r in records(out) if r["local"] == "127.0.0.1:%d" % info["port"]]
+        check(rc == 0 and len(mine) == 1 and mine[0]["fd"] == info["fd"],
+              "the thread's own socket (fd %d, port %d) not listed: %s %s" % (info["fd"], info["port"], out, err))
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)

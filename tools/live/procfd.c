@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static uint64_t link_inode(const char *path)
@@ -74,6 +77,14 @@ static int scan_fd_dir(pid_t pid, pid_t tid, struct uw_proc_socks *out)
 	return rc;
 }
 
+/* Whether thread tid shares pid's descriptor table (the usual case: threads
+ * are made with CLONE_FILES), so that its fd directory need not be read again:
+ * a JVM has hundreds of threads. Unknown (no kcmp) counts as not shared. */
+static bool shares_files(pid_t pid, pid_t tid)
+{
+	return syscall(SYS_kcmp, pid, tid, KCMP_FILES, 0, 0) == 0;
+}
+
 int uw_proc_sockets(pid_t pid, struct uw_proc_socks *out)
 {
 	char dir[64];
@@ -86,7 +97,8 @@ int uw_proc_sockets(pid_t pid, struct uw_proc_socks *out)
 	int rc = scan_fd_dir(pid, pid, out);
 	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
 		long tid = strtol(e->d_name, NULL, 10);
-		if (tid > 0 && tid != pid && scan_fd_dir(pid, (pid_t)tid, out) == -EACCES)
+		if (tid > 0 && tid != pid && !shares_files(pid, (pid_t)tid) &&
+		    scan_fd_dir(pid, (pid_t)tid, out) == -EACCES)
 			rc = -EACCES;
 	}
 	closedir(d);
