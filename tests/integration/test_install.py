@@ -254,8 +254,7 @@ def man_pages_render():
 def man_pages_complete():
     """Every variable of src/config.c's uw_options table is in unwedge(7) and its flag in
     unwedge(1); every flag that `unwedge --help`, `unwedge cgroup --help`, `unwedge rescue --help`
-    and `unwedge watch --help` print is in
-    unwedge(1); so are the commands. A new option without its documentation fails here."""
+    and `unwedge watch --help` print is in unwedge(1); so are the commands. A new option without its documentation fails here."""
     page1 = roff_text(os.path.join(ROOT, "man", "unwedge.1"))
     page7 = roff_text(os.path.join(ROOT, "man", "unwedge.7"))
     missing = []
