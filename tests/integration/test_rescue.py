@@ -332,6 +332,12 @@ def bad_input():
               "%s: rc %d %r" % (args, p.returncode, p.stderr))
     p = subprocess.run([LAUNCHER, "rescue", "999999999"], capture_output=True, text=True, timeout=10)
     check(p.returncode == 1 and "no process 999999999" in p.stderr, "missing pid: %d %r" % (p.returncode, p.stderr))
+    # A thread's id: the process's is named.
+    tids = [int(t) for t in os.listdir("/proc/self/task") if int(t) != os.getpid()]
+    check(tids, "the test runner has no other thread")
+    p = subprocess.run([LAUNCHER, "rescue", str(tids[0]), "--dry-run"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 1 and "%d is a thread of process %d" % (tids[0], os.getpid()) in p.stderr,
+          "a thread id: %d %r" % (p.returncode, p.stderr))
 
 
 @test("rescue/keepalive-on-idle-connection")

@@ -115,8 +115,8 @@ void uw_proc_socks_free(struct uw_proc_socks *s)
 	*s = (struct uw_proc_socks){0};
 }
 
-/* The hexadecimal mask "Key:\t..." in /proc/PID/status. */
-static int status_mask(pid_t pid, const char *key, unsigned long long *mask)
+/* The number "Key:\t..." in /proc/PID/status, in base (16 for masks). */
+static int status_number(pid_t pid, const char *key, int base, unsigned long long *value)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -127,17 +127,23 @@ static int status_mask(pid_t pid, const char *key, unsigned long long *mask)
 	size_t kl = strlen(key);
 	while (rc && fgets(line, sizeof line, f))
 		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			*mask = strtoull(line + kl + 1, NULL, 16);
+			*value = strtoull(line + kl + 1, NULL, base);
 			rc = 0;
 		}
 	fclose(f);
 	return rc;
 }
 
+pid_t uw_proc_tgid(pid_t tid)
+{
+	unsigned long long tgid;
+	return status_number(tid, "Tgid", 10, &tgid) == 0 ? (pid_t)tgid : -1;
+}
+
 int uw_proc_ignores_sigpipe(pid_t pid)
 {
 	unsigned long long mask;
-	if (status_mask(pid, "SigIgn", &mask) != 0)
+	if (status_number(pid, "SigIgn", 16, &mask) != 0)
 		return -1;
 	return (int)((mask >> (SIGPIPE - 1)) & 1);
 }

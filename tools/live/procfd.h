@@ -30,6 +30,9 @@ void uw_proc_socks_free(struct uw_proc_socks *s);
 /* The socket inode fd names in /proc/PID/fd, or 0 if it is not a socket. */
 uint64_t uw_proc_fd_inode(pid_t pid, int fd);
 
+/* The process (thread group) that thread tid belongs to; -1 if unreadable. */
+pid_t uw_proc_tgid(pid_t tid);
+
 /* Whether pid ignores SIGPIPE (SigIgn in /proc/PID/status); -1 if unreadable. */
 int uw_proc_ignores_sigpipe(pid_t pid);
 

@@ -144,6 +144,9 @@ static int open_target(struct rescue *r)
 	else if (errno == ENOSYS)
 		fprintf(stderr,
 			"unwedge rescue: this kernel has no pidfd_open (Linux 5.3 or later needed)\n");
+	else if ((errno == EINVAL || errno == ENOENT) && uw_proc_tgid(r->o.pid) > 0)
+		fprintf(stderr, "unwedge rescue: %d is a thread of process %d: give that pid\n",
+			(int)r->o.pid, (int)uw_proc_tgid(r->o.pid));
 	else
 		fprintf(stderr, "unwedge rescue: pidfd_open(%d): %s\n", (int)r->o.pid, strerror(errno));
 	return 1;
