@@ -140,7 +140,7 @@ def kill_after():
     with Netns() as ns, Scratch() as s:
         _, a = writer(ns, s, "never")
         _, b = writer(ns, s, "never")
-        _, ok = writer(ns, s, "slow:2000000", "--chunk", 65536, "--total", 8 << 20)
+        okpeer, ok = writer(ns, s, "slow:2000000", "--chunk", 65536, "--total", 16 << 20)
         time.sleep(2.2)
         t0 = time.time()
         rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--kill-after", "2s", "--pid",
@@ -152,9 +152,18 @@ def kill_after():
         check(b.poll() is None, "a stuck writer outside --pid was touched")
         rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", prefix=ns.enter)
         check([e["pid"] for e in events] == [b.pid], "after the kill only %d is stuck: %s" % (b.pid, out))
+        # The whole namespace: the other stuck one goes, the healthy writer does not.
+        rc, events, out, err = watch("--once", "--json", "--stuck-after", "1s", "--kill-after", "1s",
+                                     prefix=ns.enter)
+        check([(e["event"], e["pid"]) for e in events] == [("stuck", b.pid), ("killed", b.pid)],
+              "namespace-wide kill: %s %s" % (out, err))
+        bout, _, brc = finish(b, 3)
+        check(brc == 0 and ABORTED in bout, "the second killed writer: rc %s %s" % (brc, bout))
         okout, _, okrc = finish(ok, 20)
         res = json_line(okout, '"calls"')
-        check(okrc == 0 and res and res["bytes"] == 8 << 20 and res["errno"] == "0", "healthy writer: %s" % okout)
+        check(okrc == 0 and res and res["bytes"] == 16 << 20 and res["errno"] == "0", "healthy writer: %s" % okout)
+        got, _, _ = okpeer.result(20)
+        check(got and got["read"] == 16 << 20 and got["pattern_ok"], "the healthy stream: %s" % got)
 
 
 def parse_prom(text):
