@@ -380,6 +380,12 @@ def cgroup_attach():
                   "dry run: %s %s" % (out, err))
             rc, out, err = rescue(target.pid, "--tcp-user-timeout", "3s", "--cgroup")
             check(rc == 0 and "attached with tcp-user-timeout=3000ms" in out, "rescue --cgroup: %s %s" % (out, err))
+            rc, out, err = rescue(target.pid, "--tcp-user-timeout", "3s", "--cgroup", "--json")
+            lines = [json.loads(x) for x in out.splitlines()]  # every line is JSON
+            last = lines[-1]
+            check(rc == 0 and last["cgroup"] == cg[len(root):] and last["ok"] and
+                  [o["pid"] for o in last["others"]] == [other.pid] and "updated to" in last["result"],
+                  "rescue --cgroup --json: %s %s" % (out, err))
             # A new connection made in that cgroup now gets the user timeout.
             probe = subprocess.run(["sh", "-c", join.replace('"$@"', '"$2" options'), "sh", cg,
                                     os.path.join(os.path.dirname(WCLIENT), "utoprobe")],
