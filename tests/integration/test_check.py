@@ -372,9 +372,17 @@ def bad_input():
             rc, out, err = run_check(target)
             check(rc == 2 and out == "" and err.count("\n") == 1 and want in err,
                   "%s: exit %d, stdout %r, stderr %r (want %r)" % (target, rc, out, err, want))
-        for args in ([], ["a", "b"], ["--bogus", HELLO]):
+        # Bad arguments: the first line names the argument (not only the usage), the second points to --help.
+        for args, want in (([], "no COMMAND, PATH or PID given"),
+                           (["a", "b"], "one COMMAND, PATH or PID at a time: extra argument 'b'"),
+                           (["-5"], "unknown option '-5'"),
+                           (["--bogus", "curl"], "unknown option '--bogus'"),
+                           ([""], "an empty argument ('') where the COMMAND, PATH or PID belongs"),
+                           (["--json", "-\x1b[31m"], "unknown option '-\\x1b[31m'")):
             p = subprocess.run([LAUNCHER, "check"] + args, env=base_env(), capture_output=True, text=True, timeout=10)
-            check(p.returncode == 2 and "usage: unwedge check" in p.stderr, "%s: %d %r" % (args, p.returncode, p.stderr))
+            err = p.stderr.splitlines()
+            check(p.returncode == 2 and p.stdout == "" and len(err) == 2 and err[0] == "unwedge: check: " + want
+                  and err[1] == "Try 'unwedge check --help'.", "%r: %d %r" % (args, p.returncode, p.stderr))
 
 
 @test("check/process-of-another-user-is-bad-input", production_only=True)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cli_args.h"
 #include "config.h"
 #include "config_env.h"
 #include "proc_info.h"
@@ -13,12 +14,6 @@
 
 #define PRELOAD_NAME "libunwedge.so"
 #define CGROUP_NEEDS "root, cgroup v2 and Linux 5.9+; TCP sockets only, through TCP_USER_TIMEOUT"
-
-static int usage(void)
-{
-	fprintf(stderr, "usage: unwedge check [--json] COMMAND|PATH|PID\n");
-	return 2;
-}
 
 static int help(void)
 {
@@ -242,14 +237,14 @@ int uw_check_command(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			return help();
-		} else if (argv[i][0] == '-' || !argv[i][0] || what) {
-			return usage();
 		} else {
-			what = argv[i];
+			int r = uw_cli_operand("check", "COMMAND, PATH or PID", argv[i], &what);
+			if (r >= 0)
+				return r;
 		}
 	}
 	if (!what)
-		return usage();
+		return uw_cli_bad("check", "no COMMAND, PATH or PID given", NULL);
 	if (strspn(what, "0123456789") == strlen(what))
 		return check_pid(what, json);
 	return check_file(what, json);
