@@ -352,6 +352,71 @@ def other_arch():
         expect(path, 1, keys=("arch",), texts=("a 32-bit i386 program",))
 
 
+def build_with_lib(root, lib_dir, runpath):
+    """root/bin/prog, linked against lib_dir/liborigin.so through RUNPATH runpath; returns the program."""
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(lib_dir, exist_ok=True)
+    lsrc, psrc = os.path.join(root, "l.c"), os.path.join(root, "p.c")
+    open(lsrc, "w").write("int origin_value(void) { return 42; }\n")
+    open(psrc, "w").write('#include <stdio.h>\nint origin_value(void);\n'
+                          'int main(void) { printf("value %d\\n", origin_value()); return 0; }\n')
+    lib = os.path.join(lib_dir, "liborigin.so")
+    prog = os.path.join(root, "bin", "prog")
+    for argv in (["cc", "-shared", "-fPIC", "-o", lib, lsrc],
+                 ["cc", "-o", prog, psrc, "-L" + lib_dir, "-lorigin", "-Wl,--enable-new-dtags,-rpath," + runpath]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, "%s: %s" % (argv, p.stderr))
+    return prog
+
+
+@test("check/origin-through-a-symlink-and-a-really-missing-library", production_only=True)
+def origin_and_missing():
+    """$ORIGIN is the directory of the program's real path, as the loader takes it from
+    /proc/self/exe: a program reached through alternatives-style symbolic links finds its
+    $ORIGIN/../lib library (the loader really starts it) and check says so; a library that is
+    really missing (the loader refuses to start the program) makes the verdict "would not start",
+    exit 1."""
+    with Scratch() as s:
+        real = os.path.join(s.dir, "jvm")
+        prog = build_with_lib(real, os.path.join(real, "lib"), "$ORIGIN/../lib")
+        os.makedirs(os.path.join(s.dir, "etc", "alternatives"))
+        os.makedirs(os.path.join(s.dir, "usr", "bin"))
+        alt = os.path.join(s.dir, "etc", "alternatives", "prog")
+        link = os.path.join(s.dir, "usr", "bin", "prog")
+        os.symlink(prog, alt)
+        os.symlink(alt, link)
+        p = subprocess.run([link], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 0 and p.stdout == "value 42\n", "the loader did not start it: %r" % p.stderr)
+        out = expect(link, 0, keys=("libc",))
+        check("not found" not in out and "the preload can protect it" in verdict(out), out)
+
+        gone = os.path.join(s.dir, "gone")
+        missing = build_with_lib(gone, os.path.join(gone, "lib"), "$ORIGIN/../lib")
+        os.remove(os.path.join(gone, "lib", "liborigin.so"))
+        p = subprocess.run([missing], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 127 and "liborigin.so: cannot open shared object file" in p.stderr,
+              "control: the loader should refuse it: %d %r" % (p.returncode, p.stderr))
+        rc, out, err = run_check(missing)
+        check(rc == 1 and err == "" and "deps: liborigin.so (needed directly) not found: the loader would refuse"
+              in out and verdict(out).startswith("verdict: it would not start"), "exit %d\n%s%s" % (rc, out, err))
+        rc, out, _ = run_check(missing, json_out=True)
+        doc = json.loads(out)
+        check(rc == 1 and doc["protectable"] is False
+              and any(f["key"] == "deps" and f["blocks"] for f in doc["findings"]), out)
+
+
+@test("check/java-through-debian-alternatives", production_only=True)
+def java_alternatives():
+    """Debian's java: /usr/bin/java -> /etc/alternatives/java -> .../bin/java, libjli.so in
+    $ORIGIN/../lib: found, and the preload can protect it."""
+    java = shutil.which("java")
+    check(java and os.path.islink(java), "needs java installed through alternatives (Debian: openjdk-17-jdk-headless)")
+    p = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "java -version: %r" % p.stderr)
+    out = expect("java", 0, keys=("libc",))
+    check("libjli.so" not in out and "not found" not in out, out)
+
+
 @test("check/bad-input-exits-2-with-one-line", production_only=True)
 def bad_input():
     with Scratch() as s:

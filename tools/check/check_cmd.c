@@ -185,10 +185,42 @@ out:
 	return rc;
 }
 
+static bool has_blocker(const struct uw_report *r, const char *key)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->f[i].blocks && !strcmp(r->f[i].key, key))
+			return true;
+	return false;
+}
+
+/* The verdict on a program file; the exit status. */
+static int file_verdict(const struct uw_report *r, const char *arg, char *verdict, size_t len)
+{
+	char keys[200];
+	if (has_blocker(r, "deps")) {
+		snprintf(verdict, len,
+			 "it would not start: the loader does not find a library it needs (deps above), so "
+			 "nothing can protect it; install the library or fix LD_LIBRARY_PATH, then check "
+			 "again");
+		return 1;
+	}
+	if (r->blockers) {
+		blocker_keys(r, keys, sizeof keys);
+		snprintf(verdict, len,
+			 "the preload cannot protect it (%s); the cgroup layer can bound its TCP sockets: "
+			 "unwedge --cgroup --tcp-user-timeout 30s -- %s (%s)",
+			 keys, arg, CGROUP_NEEDS);
+		return 1;
+	}
+	snprintf(verdict, len, "the preload can protect it: unwedge --timeout %s -- %s",
+		 uw_options[UW_OPT_TIMEOUT].fallback, arg);
+	return 0;
+}
+
 static int check_file(const char *arg, bool json)
 {
 	struct uw_report *r = calloc(1, sizeof *r);
-	char path[PATH_MAX], err[PATH_MAX + 200], keys[200], verdict[2 * PATH_MAX + 600], entry[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 200], verdict[2 * PATH_MAX + 600], entry[PATH_MAX];
 	int rc = 2;
 	if (!r)
 		return 2;
@@ -198,8 +230,10 @@ static int check_file(const char *arg, bool json)
 			arg);
 		goto out;
 	}
-	struct uw_check_opts o = {
-		.ld_library_path = getenv("LD_LIBRARY_PATH"), .modes_block = true, .tls_from_deps = true};
+	struct uw_check_opts o = {.ld_library_path = getenv("LD_LIBRARY_PATH"),
+				  .modes_block = true,
+				  .tls_from_deps = true,
+				  .missing_blocks = true};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -210,18 +244,7 @@ static int check_file(const char *arg, bool json)
 			      entry);
 	else
 		uw_report_add(r, "preload", false, "not in this environment's LD_PRELOAD");
-	if (r->blockers) {
-		blocker_keys(r, keys, sizeof keys);
-		snprintf(verdict, sizeof verdict,
-			 "the preload cannot protect it (%s); the cgroup layer can bound its TCP sockets: "
-			 "unwedge --cgroup --tcp-user-timeout 30s -- %s (%s)",
-			 keys, arg, CGROUP_NEEDS);
-		rc = 1;
-	} else {
-		snprintf(verdict, sizeof verdict, "the preload can protect it: unwedge --timeout %s -- %s",
-			 uw_options[UW_OPT_TIMEOUT].fallback, arg);
-		rc = 0;
-	}
+	rc = file_verdict(r, arg, verdict, sizeof verdict);
 	uw_report_print(stdout, r, arg, rc == 0, verdict, json);
 out:
 	free(r);

@@ -96,16 +96,33 @@ static const char *via(const struct uw_deps *d, int i, char *buf, size_t len)
 	return buf;
 }
 
-/* libc, missing libraries, and TLS libraries among the dependencies of a glibc program. */
-static void dependencies(struct uw_report *r, const struct uw_elf *e, const char *path,
+static void missing(struct uw_report *r, const struct uw_deps *d, int i, const struct uw_check_opts *o)
+{
+	char how[200];
+	if (o->missing_blocks)
+		uw_report_add(r, "deps", true, "%s (%s) not found: the loader would refuse to start it",
+			      d->d[i].name, via(d, i, how, sizeof how));
+	else
+		uw_report_add(r, "deps", false,
+			      "%s (%s) not found from here, though the process runs (it has its own mount "
+			      "namespace or library path)",
+			      d->d[i].name, via(d, i, how, sizeof how));
+}
+
+/* libc, missing libraries, and TLS libraries among the dependencies of a glibc
+ * program, opened at open_path and shown as path. */
+static void dependencies(struct uw_report *r, const struct uw_elf *e, const char *open_path, const char *path,
 			 const struct uw_check_opts *o)
 {
 	struct uw_deps *d = calloc(1, sizeof *d);
-	char how[200];
+	char how[200], real[PATH_MAX];
 	int tls = 0;
 	if (!d)
 		return;
-	uw_deps_walk(e, path, o->ld_library_path, d);
+	/* The loader takes the program's $ORIGIN from /proc/self/exe: its real path,
+	 * symbolic links resolved (Debian's alternatives: /usr/bin/java ->
+	 * /etc/alternatives/java -> /usr/lib/jvm/.../bin/java, RUNPATH $ORIGIN/../lib). */
+	uw_deps_walk(e, realpath(open_path, real) ? real : path, o->ld_library_path, d);
 	int libc = -1;
 	for (int i = 0; i < d->n && libc < 0; i++)
 		if (strcmp(d->d[i].name, "libc.so.6") == 0)
@@ -119,9 +136,7 @@ static void dependencies(struct uw_report *r, const struct uw_elf *e, const char
 			      "functions the preload wraps");
 	for (int i = 0; i < d->n; i++) {
 		if (!d->d[i].path[0]) {
-			uw_report_add(r, "deps", false,
-				      "%s (%s) not found: the loader would refuse to start it", d->d[i].name,
-				      via(d, i, how, sizeof how));
+			missing(r, d, i, o);
 			continue;
 		}
 		const struct uw_tls_lib *t = uw_tls_lib_of(d->d[i].name);
@@ -269,7 +284,7 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 	file_modes(r, open_path, o->modes_block);
 	/* Other C libraries find their libraries their own way. */
 	if (!o->quick && glibc && !g.is_go)
-		dependencies(r, &e, path, o);
+		dependencies(r, &e, open_path, path, o);
 	const char *builtin = o->quick ? NULL : uw_tls_builtin_marker(e.m, e.size);
 	if (builtin && !g.is_go) {
 		static const struct uw_tls_lib socket_only = {"", "", 0};
