@@ -1,6 +1,7 @@
 """`unwedge check CMD|PATH|PID` (tools/check/): whether the preload can protect a
-program, and what can where it cannot. Exit 0: it can; 1: it cannot (the
-verdict names the cgroup layer); 2: bad input, one line naming it.
+program, and what can where it cannot. Exit 0: it can (a PID: it is protected
+now); 1: it cannot (the verdict names the cgroup layer), or it would not start;
+2: bad input, one line naming it; 3: a PID protectable but not protected now.
 
 Every program checked here is real: the test helpers (glibc dynamic, static),
 Go programs (the incident's h2wedge, and one built here without cgo), set-user-ID,
@@ -254,12 +255,15 @@ def running_processes():
         check(verdict(out) == "verdict: protected: libunwedge.so is loaded and active in process %d" % with_lib.pid,
               out)
         rc, out, err = run_check(without.pid)
-        check(rc == 0 and "libunwedge.so is not loaded" in out and "restart it under unwedge" in verdict(out),
+        # Protectable, not protected now: exit 3, not the 0 of a protected process.
+        check(rc == 3 and "libunwedge.so is not loaded" in out and "restart it under unwedge" in verdict(out),
               "without: exit %d\n%s%s" % (rc, out, err))
         # Loaded, but an invalid value turned it off in that process.
         rc, out, err = run_check(bad.pid)
-        check(rc == 0 and "config: UNWEDGE_TIMEOUT='30' is invalid" in out and "not protected now" in verdict(out),
+        check(rc == 3 and "config: UNWEDGE_TIMEOUT='30' is invalid" in out and "not protected now" in verdict(out),
               "invalid setting: exit %d\n%s%s" % (rc, out, err))
+        rc, out, err = run_check(without.pid, json_out=True)
+        check(rc == 3 and json.loads(out)["protectable"] is True, "without, --json: %d %r" % (rc, out))
         rc, out, err = run_check(with_lib.pid, json_out=True)
         doc = json.loads(out)
         check(rc == 0 and doc["protectable"] is True and doc["target"] == str(with_lib.pid), out)
@@ -457,9 +461,45 @@ def unreadable_pid():
     try:
         rc, out, err = run_check(p.pid, user=NOBODY)
         check(rc == 2 and out == "" and err.count("\n") == 1 and "cannot be inspected by this user" in err
-              and str(p.pid) in err, "exit %d %r %r" % (rc, out, err))
+              and "process %d" % p.pid in err and "it runs as uid 0 gid 0, this user is uid %d gid %d"
+              % (NOBODY.pw_uid, NOBODY.pw_gid) in err, "exit %d %r %r" % (rc, out, err))
     finally:
         stop(p)
+
+
+@test("check/process-of-the-same-user-without-ptrace-rights", production_only=True)
+def same_user_no_ptrace():
+    """A process of this very user that is not dumpable, or that holds capabilities this user lacks,
+    cannot be inspected: the message says the missing right is ptrace, not the user id. Control: a
+    plain process of the same user is inspected (exit 3: protectable, not protected now)."""
+    check(os.geteuid() == 0, "needs root (processes started as nobody, one with a capability)")
+    py = sys.executable
+    code = "import ctypes, time; ctypes.CDLL(None).prctl(%d, 0, 0, 0, 0); print('ready', flush=True); time.sleep(30)"
+    nobody = ["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups"]
+    procs = {"plain": start(nobody + ["--", py, "-c", code % 0], base_env(), py),  # prctl(0): a no-op
+             "undumpable": start(nobody + ["--", py, "-c", code % 4], base_env(), py),  # PR_SET_DUMPABLE 0
+             "capability": start(nobody + ["--inh-caps", "+net_bind_service", "--ambient-caps", "+net_bind_service",
+                                           "--", py, "-c", code % 0], base_env(), py)}
+    try:
+        for p in procs.values():
+            check(p.stdout.readline().strip() == "ready", "python did not start")
+        status = open("/proc/%d/status" % procs["capability"].pid).read()
+        check(re.search(r"^CapPrm:\s*0*400$", status, re.M), "no capability held: %s" % status)
+        rc, out, err = run_check(procs["plain"].pid, user=NOBODY)
+        check(rc == 3 and err == "" and "libunwedge.so is not loaded" in out, "plain: %d %r %r" % (rc, out, err))
+        for name, why in (("undumpable", "it is not dumpable"),
+                          ("capability", "it holds capabilities this user lacks (CapPrm 400)")):
+            pid = procs[name].pid
+            rc, out, err = run_check(pid, user=NOBODY)
+            check(rc == 2 and out == "" and err.count("\n") == 1
+                  and "process %d runs as this user (uid %d), but %s" % (pid, NOBODY.pw_uid, why) in err
+                  and "needs ptrace rights over it, which the user id alone does not give" in err
+                  and "as root (CAP_SYS_PTRACE)" in err, "%s: exit %d %r %r" % (name, rc, out, err))
+            rc, out, err = run_check(pid)  # root has CAP_SYS_PTRACE
+            check(rc == 3 and "libunwedge.so is not loaded" in out, "%s as root: %d %r %r" % (name, rc, out, err))
+    finally:
+        for p in procs.values():
+            stop(p)
 
 
 @test("check/json-output", production_only=True)
