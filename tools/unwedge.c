@@ -98,7 +98,8 @@ static void usage(FILE *f)
 	usage_line(f, "unwedge cgroup --help", NULL, "attach, detach and inspect the program on any cgroup");
 	fprintf(f, "\ncommands:\n");
 	usage_line(f, "unwedge check CMD|PATH|PID", NULL,
-		   "can the preload protect that program? if not, what can (exit 0 yes, 1 no, 2 bad usage)");
+		   "can the preload protect that program? if not, what can (exit 0 yes, for a PID protected "
+		   "now; 1 no; 2 bad usage; 3 a PID protectable, not protected now)");
 	usage_line(f, "unwedge config [--env|--json]", NULL,
 		   "the settings a program started here gets (settings flags before it count); exit 2 if one "
 		   "is invalid");
