@@ -16,6 +16,7 @@
 #include "fdtable.h"
 #include "fmt.h"
 #include "log.h"
+#include "peers.h"
 #include "runtime.h"
 #include "stats.h"
 #include "tls_call.h"
@@ -57,6 +58,9 @@ void uw_event_gather(const struct uw_event *ev, bool with_stack, struct uw_event
 	clock_gettime(CLOCK_REALTIME, &f->time);
 	gather_addr(ev->fd, SYS_getsockname, &f->local, &f->local_len);
 	gather_addr(ev->fd, SYS_getpeername, &f->peer, &f->peer_len);
+	/* A connection the kernel ended no longer says where it went. */
+	if (f->peer_len == 0)
+		uw_peer_recall(uw_e_inode(ev->e), &f->local, &f->local_len, &f->peer, &f->peer_len);
 	struct uw_tls_call *tls = uw_tls_call_for(ev->fd);
 	/* TLSEXT_NAMETYPE_host_name is 0 */
 	f->tls_server = tls && uw_tls_api.get_servername ? uw_tls_api.get_servername(tls->ssl, 0) : NULL;

@@ -4,6 +4,8 @@
 
 #include "backstop.h"
 #include "call.h"
+#include "fdtable.h"
+#include "peers.h"
 #include "policy.h"
 #include "restart.h"
 #include "runtime.h"
@@ -144,6 +146,8 @@ ssize_t uw_ticked_run(struct uw_ticked *t, uint64_t e)
 		out = plain_timed(t, &s.c);
 	} else {
 		s.c.e = uw_backstop_ensure(t->out, s.c.e);
+		if (s.c.e & UW_E_UTO_OURS)
+			uw_peer_remember(t->out, uw_e_inode(s.c.e)); /* see uw_call_wait_begins */
 		uw_deadline_set(&s.c.dl, deadline_ms, uw_app_sndtimeo_us(t->out, s.c.e),
 				uw_cfg.deadline_total, false);
 		out = guarded(t, &s);
