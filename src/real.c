@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "elf_next.h"
+#include "libc.h"
 
 /* The raw system calls that stand in for libc until uw_real_bind. */
 #define UW_REAL_STUB(name, ret, params, args, sysno)                                                         \
@@ -62,11 +63,10 @@ void uw_real_bind(void)
 	struct uw_real r = uw_real;
 	/* The objects' own hash tables first; dlsym for what they cannot answer.
 	 * A symbol this libc lacks keeps its stub. */
-	static struct uw_elf_objects objs; /* not on a stack that may be small */
-	uw_elf_next_open(&objs);
+	const struct uw_elf_objects *objs = uw_libc_objects();
 #define UW_REAL_BIND(name, ret, params, ...)                                                                 \
 	{                                                                                                    \
-		void *f = uw_elf_next(&objs, #name);                                                         \
+		void *f = uw_elf_next(objs, #name);                                                          \
 		if (!f)                                                                                      \
 			f = dlsym(RTLD_NEXT, #name);                                                         \
 		if (f)                                                                                       \

@@ -98,7 +98,8 @@ def once_clean():
 @test("watch/events/stuck-recovered-gone")
 def events():
     with Netns() as ns, Scratch() as s:
-        held, held_w = writer(ns, s, "hold-then-drain", "--total", 8 << 20, "--hold-ms", 3000)
+        # More than loopback's buffers can take (they grow to several MiB), so that the window closes.
+        held, held_w = writer(ns, s, "hold-then-drain", "--total", 64 << 20, "--hold-ms", 3000)
         dead, dead_w = writer(ns, s, "never")
         mon = spawn(ns.enter + [LAUNCHER, "watch", "--json", "--interval", "200ms", "--stuck-after", "1s"])
         seen = []
@@ -126,9 +127,9 @@ def events():
             dead.stop()  # the peer goes: the writer's connection is reset, the writer exits
             until("gone", dead_w.pid, 5)
             check(len([e for e in seen if e["event"] == "stuck"]) == 2, "one stuck event each: %s" % seen)
-            # All 8 MiB arrived, and the 1-byte send after --hold-ms.
+            # All 64 MiB arrived, and the 1-byte send after --hold-ms.
             res, out, _ = held.result()
-            check(res and res["read"] == (8 << 20) + 1, "the held stream: %s" % out)
+            check(res and res["read"] == (64 << 20) + 1, "the held stream: %s" % out)
         finally:
             mon.send_signal(signal.SIGTERM)
             _, err, rc = finish(mon, 5)
