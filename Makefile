@@ -43,7 +43,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(HELPER_VARIANTS
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 # libFuzzer targets and the sources each one links: the settings parser, and the event formatter.
 FUZZ_config := src/config.c src/duration.c src/rules.c src/libc.c src/elf_next.c
-FUZZ_event := src/event_format.c src/fmt.c
+FUZZ_event := src/event_format.c src/fmt.c src/libc.c src/elf_next.c
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem

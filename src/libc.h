@@ -11,6 +11,7 @@
 #ifndef UW_LIBC_H
 #define UW_LIBC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct uw_elf_objects;
@@ -27,7 +28,7 @@ void *uw_libc_get(void *_Atomic *slot, const char *name);
 #define UW_LIBC_AS(type, name)                                                                               \
 	({                                                                                                   \
 		static void *_Atomic uw_libc_slot_;                                                          \
-		void *p_ = __atomic_load_n(&uw_libc_slot_, __ATOMIC_ACQUIRE);                                \
+		void *p_ = atomic_load_explicit(&uw_libc_slot_, memory_order_acquire);                                \
 		(type)(p_ ? p_ : uw_libc_get(&uw_libc_slot_, #name));                                        \
 	})
 
