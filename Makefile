@@ -211,7 +211,7 @@ demo: all $(DEMO_BIN)
 
 # Everything the suite runs, built (make test-programs, then tests/run.py NAME... for a part).
 test-programs: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(BUILD)/tests/gowriter $(DEMO_BIN) $(BUILD)/bench/percall \
-	$(BUILD)/bench/liblayer_uto.so $(FUZZ_BIN)
+	$(BUILD)/bench/liblayer_uto.so $(BUILD)/bench/libempty.so $(FUZZ_BIN)
 
 check: test-programs sanitized
 	python3 tests/run.py --with-sanitizers

@@ -291,11 +291,11 @@ static int keepalive_seconds(const struct input *in, const char *part, const cha
 	char buf[200];
 	if (uw_duration_parse(part, &ms, &why) == UW_DURATION_BAD)
 		UW_LIBC(snprintf)
-		(buf, sizeof buf, "%s '%s': %s (IDLE,INTERVAL,COUNT such as 30s,5s,3)", name, part, why);
-	else if (ms == 0 || ms % 1000 || ms / 1000 > 32767)
-		UW_LIBC(snprintf)
-		(buf, sizeof buf, "%s must be whole seconds from 1s to 32767s (IDLE,INTERVAL,COUNT)", name);
-	else {
+	(buf, sizeof buf, "%s '%s': %s (IDLE,INTERVAL,COUNT such as 30s,5s,3)", name, part, why);
+	else if (ms == 0 || ms % 1000 || ms / 1000 > 32767) UW_LIBC(snprintf)(
+		buf, sizeof buf, "%s must be whole seconds from 1s to 32767s (IDLE,INTERVAL,COUNT)", name);
+	else
+	{
 		*out = (uint16_t)(ms / 1000);
 		return 0;
 	}
@@ -458,7 +458,7 @@ static void show_kind(const struct uw_config *c, const struct uw_option *o, char
 			UW_LIBC(snprintf)(buf, len, "off");
 		else
 			UW_LIBC(snprintf)
-			(buf, len, "%us,%us,%u", c->keep_idle_s, c->keep_intvl_s, c->keep_cnt);
+		(buf, len, "%us,%us,%u", c->keep_idle_s, c->keep_intvl_s, c->keep_cnt);
 		return;
 	}
 	UW_LIBC(snprintf)(buf, len, "?");

@@ -28,7 +28,7 @@ void *uw_libc_get(void *_Atomic *slot, const char *name);
 #define UW_LIBC_AS(type, name)                                                                               \
 	({                                                                                                   \
 		static void *_Atomic uw_libc_slot_;                                                          \
-		void *p_ = atomic_load_explicit(&uw_libc_slot_, memory_order_acquire);                                \
+		void *p_ = atomic_load_explicit(&uw_libc_slot_, memory_order_acquire);                       \
 		(type)(p_ ? p_ : uw_libc_get(&uw_libc_slot_, #name));                                        \
 	})
 

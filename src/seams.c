@@ -1,16 +1,18 @@
 #include "seams.h"
 
 #include "clock.h"
-#include "sys.h"
+#include "libc.h"
 
 static int64_t clock_now(void)
 {
 	return uw_now_ns();
 }
 
-static int sys_poll(struct pollfd *fds, nfds_t n, int ms)
+/* libc's poll, not the raw system call: it is a cancellation point, as the
+ * blocking write it stands in for is (pthread_cancel must end the wait). */
+static int libc_poll(struct pollfd *fds, nfds_t n, int ms)
 {
-	return uw_sys_poll(fds, n, ms);
+	return UW_LIBC(poll)(fds, n, ms);
 }
 
-struct uw_seams uw_seams = {.now = clock_now, .poll = sys_poll};
+struct uw_seams uw_seams = {.now = clock_now, .poll = libc_poll};

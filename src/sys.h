@@ -2,7 +2,8 @@
  * would each be one more symbol for the loader to look up in every process
  * the preload starts in (start-up cost: see BENCHMARKS.md), and add nothing
  * here. Only the *at and p* forms, which every architecture has (arm64 has no
- * open, stat or poll system call). errno as libc's wrappers set it. */
+ * open, stat or poll system call). errno as libc's wrappers set it. Not for
+ * a call that must stay a cancellation point (poll in the engine: libc's). */
 #ifndef UW_SYS_H
 #define UW_SYS_H
 
@@ -98,13 +99,6 @@ static inline void *uw_sys_mmap(void *at, size_t len, int prot, int flags, int f
 static inline int uw_sys_munmap(void *at, size_t len)
 {
 	return (int)syscall(SYS_munmap, at, len);
-}
-
-/* poll's timeout in milliseconds (-1: none), through ppoll. */
-static inline int uw_sys_poll(struct pollfd *fds, nfds_t n, int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	return (int)syscall(SYS_ppoll, fds, n, ms < 0 ? NULL : &ts, NULL, (size_t)8);
 }
 
 /* The wall-clock second (time(NULL)), from the vDSO clock. */

@@ -113,7 +113,7 @@ static enum sent send_bounded(const char *buf, size_t len)
 		if (left <= 0)
 			return TIMED_OUT;
 		struct pollfd p = {.fd = sock, .events = POLLOUT};
-		uw_sys_poll(&p, 1, (int)((left + 999999) / 1000000));
+		UW_LIBC(poll)(&p, 1, (int)((left + 999999) / 1000000));
 	}
 	return SENT;
 }

@@ -8,6 +8,8 @@ scope, --prom keeps a textfile that parses, --all-netns finds a connection in
 another namespace from the host's."""
 
 import json
+import queue
+import threading
 import os
 import re
 import signal
@@ -103,6 +105,10 @@ def events():
         dead, dead_w = writer(ns, s, "never")
         mon = spawn(ns.enter + [LAUNCHER, "watch", "--json", "--interval", "200ms", "--stuck-after", "1s"])
         seen = []
+        # A thread reads the events: select() on a buffered text pipe misses a second line that
+        # came in the same read as the first.
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in iter(mon.stdout.readline, "")], daemon=True).start()
 
         def until(event, pid, timeout):
             for e in seen:  # already read along with an earlier event
@@ -110,18 +116,20 @@ def events():
                     return e
             end = time.time() + timeout
             while time.time() < end:
-                got = wait_for_line(mon.stdout, '"event"', end - time.time())
-                if not got:
+                try:
+                    line = lines.get(timeout=max(0.01, end - time.time()))
+                except queue.Empty:
                     break
-                for line in got.splitlines():
-                    seen.append(json.loads(line))
-                    if seen[-1]["event"] == event and pid in seen[-1]["pids"]:
-                        return seen[-1]
+                if '"event"' not in line:
+                    continue
+                seen.append(json.loads(line))
+                if seen[-1]["event"] == event and pid in seen[-1]["pids"]:
+                    return seen[-1]
             raise AssertionError("no %s event for %d in %.0f s: %s" % (event, pid, timeout, seen))
 
         try:
-            until("stuck", held_w.pid, 5)
-            until("stuck", dead_w.pid, 5)
+            until("stuck", held_w.pid, 10)
+            until("stuck", dead_w.pid, 10)
             held.resume()
             until("recovered", held_w.pid, 5)
             dead.stop()  # the peer goes: the writer's connection is reset, the writer exits
