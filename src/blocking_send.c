@@ -1,3 +1,4 @@
+#include "sys.h"
 #include "blocking_send.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@ static ssize_t result(struct uw_call *c, int err)
 static void raise_sigpipe(void)
 {
 	/* The kernel sends SIGPIPE to the writing thread; so do we. */
-	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
+	syscall(SYS_tgkill, uw_sys_getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
 }
 
 /* What an attempt's r (and errno) means: the call's result, or GOING_ON when

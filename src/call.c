@@ -3,6 +3,8 @@
 #include <errno.h>
 
 #include "event.h"
+#include "fdtable.h"
+#include "peers.h"
 #include "policy.h"
 #include "runtime.h"
 #include "sockstate.h"
@@ -10,6 +12,10 @@
 
 void uw_call_wait_begins(struct uw_call *c)
 {
+	/* A user timeout of ours may end this connection while it waits: keep its
+	 * addresses for the event, while they can still be read. */
+	if (c->e & UW_E_UTO_OURS)
+		uw_peer_remember(c->fd, uw_e_inode(c->e));
 	/* No deadline (a rule says off, or only UNWEDGE_WARN_AFTER is on): the
 	 * clock still runs, for the slow-call event. */
 	uint32_t deadline_ms = uw_policy_timeout_ms(c->fd, &c->e);

@@ -1,3 +1,4 @@
+#include "sys.h"
 #include "fdtable.h"
 
 #include <stdatomic.h>
@@ -25,15 +26,15 @@ static word *page_of(table_t *t, int fd, bool create)
 	if (p || !create)
 		return p;
 	/* mmap, not malloc: this can run inside a signal handler. */
-	void *m = mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
+	void *m = uw_sys_mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
 	word *expected = NULL;
 	if (atomic_compare_exchange_strong_explicit(&t->dir[d], &expected, (word *)m, memory_order_acq_rel,
 						    memory_order_acquire))
 		return (word *)m;
-	munmap(m, PAGE_FDS * sizeof(word));
+	uw_sys_munmap(m, PAGE_FDS * sizeof(word));
 	return expected;
 }
 

@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "log.h"
 
 #include <errno.h>
@@ -68,7 +70,7 @@ static void to_syslog(const char *line, size_t len)
 	struct uw_buf b;
 	uw_buf_init(&b, head, sizeof head);
 	uw_buf_str(&b, SYSLOG_PRI "unwedge[");
-	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 	uw_buf_str(&b, "]: ");
 	/* The line itself starts with "unwedge: " in text form. */
 	if (len >= 9 && memcmp(line, "unwedge: ", 9) == 0)
@@ -138,7 +140,7 @@ void uw_log_line(const char *line, size_t len)
 			struct uw_buf b;
 			uw_buf_init(&b, note, sizeof note - 1);
 			bool link = !why && errno == ELOOP;
-			const char *name = why ? why : strerrorname_np(errno);
+			const char *name = why ? why : uw_errno_name(errno);
 			uw_buf_str(&b, "unwedge: cannot open the log file UNWEDGE_LOG=");
 			uw_buf_printable(&b, uw_cfg.log_path, UW_LOG_PATH_MAX);
 			/* O_NOFOLLOW's refusal reads as a loop: say what it is. */
