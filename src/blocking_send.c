@@ -81,14 +81,9 @@ static ssize_t wait_room(struct uw_call *c)
 {
 	for (;;) {
 		int64_t left = 0;
-		switch (uw_call_due(c, uw_seams.now(), &left)) {
-		case UW_EXPIRY_APP:
-			return result(c, EAGAIN);
-		case UW_EXPIRY_OURS:
-			return result(c, ETIMEDOUT);
-		default:
-			break;
-		}
+		int expired = uw_call_due(c, uw_seams.now(), &left);
+		if (expired)
+			return result(c, expired);
 		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 		int pr = uw_seams.poll(&p, 1, uw_deadline_poll_ms(left));
 		if (pr > 0)

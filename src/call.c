@@ -39,7 +39,7 @@ static void log_event(const struct uw_call *c, enum uw_event_kind kind, int64_t 
 	uw_event_log(&ev);
 }
 
-enum uw_expiry uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
+int uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
 {
 	enum uw_expiry x = uw_deadline_due(&c->dl, now, left_ns);
 	if (x == UW_EXPIRY_CROSSED) {
@@ -51,8 +51,9 @@ enum uw_expiry uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
 	if (x == UW_EXPIRY_OURS) {
 		c->dl.fired = true;
 		uw_timeout_fire(c, uw_deadline_waited_ms(&c->dl, now));
+		return ETIMEDOUT;
 	}
-	return x;
+	return x == UW_EXPIRY_APP ? EAGAIN : 0;
 }
 
 void uw_call_ended(const struct uw_call *c, ssize_t out, int err, int64_t now)

@@ -122,14 +122,9 @@ static ssize_t guarded(struct uw_ticked *t, struct run *s)
 			return done_or(s, EBADF);
 		}
 		int64_t left = 0;
-		switch (uw_call_due(&s->c, uw_seams.now(), &left)) {
-		case UW_EXPIRY_APP:
-			return done_or(s, EAGAIN);
-		case UW_EXPIRY_OURS:
-			return done_or(s, ETIMEDOUT);
-		default:
-			break;
-		}
+		int expired = uw_call_due(&s->c, uw_seams.now(), &left);
+		if (expired)
+			return done_or(s, expired);
 		ssize_t out = step(t, s, tick_for(s, left));
 		if (out != GOING_ON)
 			return out;
