@@ -95,7 +95,8 @@ def percall(tmp):
 # 2. Instructions per call (deterministic; CI holds them against bench/budget.json).
 def instructions(tmp):
     out = {}
-    for mode in ("devnull-write", "unix-write", "unix-send", "unix-writev", "unix-sendmsg", "tcp-write"):
+    for mode in ("devnull-write", "unix-write", "unix-send", "unix-writev", "unix-sendmsg", "tcp-write", "tcp-send",
+                 "tcp-writev", "tcp-sendmsg"):
         bare = measure.instructions_per_call(mode, False)
         pre = measure.instructions_per_call(mode, True)
         out[mode] = {"bare": bare, "preload": pre, "added": pre - bare}
@@ -145,6 +146,12 @@ def startup(tmp):
     out["unwedge_over_empty"] = median([v["unwedge"] / v["empty"] for v in rounds_])
     # Does a process that never writes to a socket load libssl or libunwind?
     maps = subprocess.run(["sh", "-c", "cat /proc/self/maps"], env=clean_env(LD_PRELOAD=LIB), capture_output=True, text=True).stdout
+    # The same three, counted: user-space instructions of one run under callgrind (deterministic).
+    empty = os.path.join(B, "libempty.so")
+    for name, env in (("bare", clean_env()), ("empty", clean_env(LD_PRELOAD=empty)), ("unwedge", clean_env(LD_PRELOAD=LIB))):
+        out["instr_" + name] = measure.callgrind_total(["/bin/true"], env)
+    nm = subprocess.run(["nm", "-D", "--undefined-only", LIB], capture_output=True, text=True).stdout
+    out["imports"] = len([l for l in nm.splitlines() if l.strip()])
     out["loads_libssl"] = "libssl" in maps
     out["loads_libunwind"] = "libunwind" in maps
     print("startup %s" % out, flush=True)
