@@ -96,8 +96,8 @@ if "startup" in R:
         w("Counted (user-space instructions of one `/bin/true`, callgrind; held in CI by `bench/budget.json`): "
           "no preload %.1fk, an empty preload %.1fk, unwedge %.1fk: **%+.1fk over the empty preload** (goal: at "
           "most +10k, %s). For an outside reference (measured on 2026-12-04 on this build machine from its public "
-          "source, not a run of this benchmark): msantos/libkeepalive, which hooks 3 functions, costs +10.2k over "
-          "the same empty preload; unwedge wraps about a hundred. What is left of unwedge's figure: the loader's "
+          "source, not a run of this benchmark): msantos/libkeepalive, which hooks 3 functions, cost +10.2k over "
+          "an empty preload; unwedge wraps about a hundred. What is left of unwedge's figure: the loader's "
           "lookups of its %d imports (weak ones from the C runtime among them) and the other objects' lookups passing its exports, and its constructor (the "
           "settings, and binding the real functions through libc's own hash table)."
           % (s["instr_bare"] / 1000, s["instr_empty"] / 1000, s["instr_unwedge"] / 1000, over / 1000,

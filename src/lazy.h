@@ -6,7 +6,7 @@
  * dlsym(RTLD_NEXT) cannot see it: then we ask the library that called us, whose
  * own dependencies include the libssl it was linked against. stdio and syslog
  * are never async-signal-safe, so resolving them lazily costs a process nothing
- * until it uses them, and keeps start-up as cheap as the core's 25 symbols. */
+ * until it uses them, and keeps them out of every process's start-up. */
 #ifndef UW_LAZY_H
 #define UW_LAZY_H
 
