@@ -2,7 +2,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS := -D_GNU_SOURCE -Isrc
+CPPFLAGS = -D_GNU_SOURCE -Isrc -I$(BUILD)/gen
 BASE = $(WARN) $(CPPFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -fno-strict-aliasing
 # make SANITIZE=address,undefined (or thread) builds an instrumented preload in
 # its own directory; `make check` runs the suite against both after the production build.
@@ -13,6 +13,19 @@ BUILD := build
 else
 BUILD := build-$(subst $(comma),-,$(SANITIZE))
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+# make LIBC=musl (what `make` does itself when musl-gcc is present) builds the preload and
+# its musl test programs against musl in build/musl. musl-gcc's include path has no kernel
+# headers (Alpine's linux-headers package provides them): the build links Debian's into
+# one directory of its own.
+LIBC ?=
+ifeq ($(LIBC),musl)
+CC := musl-gcc
+BUILD := build/musl
+KERNEL_INCLUDE := $(BUILD)/kernel-include
+CPPFLAGS += -isystem $(KERNEL_INCLUDE)
+$(shell mkdir -p $(KERNEL_INCLUDE) && for d in linux asm-generic; do ln -sfn /usr/include/$$d $(KERNEL_INCLUDE)/$$d; done && \
+	ln -sfn /usr/include/$$(gcc -dumpmachine)/asm $(KERNEL_INCLUDE)/asm)
 endif
 VERSION := $(shell cat VERSION)
 # Every target compiled from C records the headers it read (in $(BUILD)/deps),
@@ -43,7 +56,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(HELPER_VARIANTS
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 # libFuzzer targets and the sources each one links: the settings parser, and the event formatter.
 FUZZ_config := src/config.c src/duration.c src/rules.c
-FUZZ_event := src/event_format.c src/fmt.c
+FUZZ_event := src/event_format.c src/fmt.c src/errno_name.c
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
@@ -56,6 +69,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+
+# The errno names of this compiler's libc, one UW_ERRNO(NAME) per name defined
+# as a number (src/errno_name.c); aliases defined as another name are left out.
+$(BUILD)/gen/errno_names.h:
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@echo '#include <errno.h>' | $(CC) $(CPPFLAGS) -E -dM -x c - | \
+		sed -n 's/^#define \(E[A-Z0-9]*\) [0-9][0-9]*$$/UW_ERRNO(\1)/p' | sort > $@.tmp
+	@mv $@.tmp $@
+$(BUILD)/obj/src/errno_name.o: $(BUILD)/gen/errno_names.h
 
 # Only libc: no libssl, no libunwind. -z now binds our own PLT at load, so no
 # lazy symbol resolution ever runs inside a wrapper (or a signal handler).
@@ -215,7 +238,7 @@ sanitized:
 FORMATTED := $(wildcard tests/common/*.h src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: $(FUZZ_config)
-$(BUILD)/fuzz/fuzz_event: $(FUZZ_event)
+$(BUILD)/fuzz/fuzz_event: $(FUZZ_event) $(BUILD)/gen/errno_names.h
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"

@@ -10,6 +10,13 @@
 #include "runtime.h"
 #include "sockinfo.h"
 
+/* The kernel's option numbers (asm-generic/socket.h, the same on x86-64 and
+ * arm64): glibc's headers name both, musl's only the one its time_t uses. */
+#ifndef SO_SNDTIMEO_NEW
+#define SO_SNDTIMEO_OLD 21
+#define SO_SNDTIMEO_NEW 67
+#endif
+
 /* On 64-bit Linux the old and new option share this layout. */
 struct tv64 {
 	int64_t sec, usec;

@@ -1,6 +1,7 @@
 /* The line of one event, text or JSON, from the event and its facts alone. */
 #include <string.h>
 
+#include "errno_name.h"
 #include "event_facts.h"
 #include "fmt.h"
 
@@ -105,7 +106,7 @@ static void result(struct out *o, const struct uw_event *ev)
 	} else if (ev->result >= 0) {
 		field_str(o, "result", "partial");
 	} else {
-		const char *name = strerrorname_np(ev->result_errno);
+		const char *name = uw_errno_name(ev->result_errno);
 		field_str(o, "result", "error");
 		field_str(o, "errno", name ? name : "unknown");
 	}

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "errno_name.h"
 #include "fmt.h"
 #include "runtime.h"
 
@@ -138,7 +139,7 @@ void uw_log_line(const char *line, size_t len)
 			struct uw_buf b;
 			uw_buf_init(&b, note, sizeof note - 1);
 			bool link = !why && errno == ELOOP;
-			const char *name = why ? why : strerrorname_np(errno);
+			const char *name = why ? why : uw_errno_name(errno);
 			uw_buf_str(&b, "unwedge: cannot open the log file UNWEDGE_LOG=");
 			uw_buf_printable(&b, uw_cfg.log_path, UW_LOG_PATH_MAX);
 			/* O_NOFOLLOW's refusal reads as a loop: say what it is. */

@@ -143,10 +143,13 @@ static void to_console(const char *msg, size_t len)
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* A fortified caller's flag keeps glibc's %n checks; musl has no such flag. */
 static int format_body(char *out, size_t cap, int flag, const char *fmt, va_list ap)
 {
+#ifdef __GLIBC__
 	if (flag > 0)
 		return __vsnprintf_chk(out, cap, flag, cap, fmt, ap);
+#endif
 	return vsnprintf(out, cap, fmt, ap);
 }
 
