@@ -62,8 +62,33 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall
+.PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall musl
+ifeq ($(LIBC),musl)
+# No libunwind for musl here: no backtrace helper (UNWEDGE_BACKTRACE=1 says so).
+all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
+else
 all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge
+endif
+
+# The musl build, made by `make` itself when musl-gcc is there (Debian's musl-tools),
+# and the one-LD_PRELOAD-value layout of the build tree: build/$LIB/libunwedge.so is
+# the musl build (musl's loader takes $LIB literally), build/<glibc's $LIB>/libunwedge.so
+# the glibc one (glibc's loader expands $LIB: the directory of its libc.so.6 below /usr,
+# lib/x86_64-linux-gnu on Debian). The launcher uses the layout when it finds it.
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+GLIBC_LIB := $(patsubst usr/%,%,$(patsubst /%,%,$(dir $(realpath $(shell $(CC) -print-file-name=libc.so.6)))))
+GLIBC_LIB := $(GLIBC_LIB:%/=%)
+MUSL_TEST_BIN := $(addprefix build/musl/tests/,wclient wstdio wsyslog wspawn hello)
+ifeq ($(LIBC)$(SANITIZE)$(CROSS),)
+ifneq ($(MUSL_GCC),)
+all: musl
+endif
+endif
+musl:
+	@$(MAKE) -s LIBC=musl all $(MUSL_TEST_BIN)
+	@mkdir -p 'build/$$LIB' build/$(GLIBC_LIB)
+	@ln -sfn ../musl/libunwedge.so 'build/$$LIB/libunwedge.so'
+	@ln -sfn $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')/libunwedge.so build/$(GLIBC_LIB)/libunwedge.so
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
