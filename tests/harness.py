@@ -28,8 +28,13 @@ TARGET_BUILDS = {"": BUILD, "musl": os.path.join(BUILD, "musl"), "arm64": os.pat
 TARGET_BUILD = TARGET_BUILDS[TARGET]
 PROGRAMS = os.path.join(TARGET_BUILD, "tests")
 QEMU = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+# The musl pass preloads the one-value layout of the build tree (build/$LIB/,
+# see the Makefile): the musl programs get the musl build, the glibc programs
+# around them (sh, unshare, timeout) the glibc one.
+ONE_VALUE = os.path.join(BUILD, "$LIB", "libunwedge.so")
 # make check-sanitizers points these at an instrumented preload and its runtime.
-LIB = os.environ.get("UNWEDGE_TEST_LIB") or os.path.join(TARGET_BUILD, "libunwedge.so")
+LIB = os.environ.get("UNWEDGE_TEST_LIB") or (ONE_VALUE if TARGET == "musl" else
+                                             os.path.join(TARGET_BUILD, "libunwedge.so"))
 PRELOAD_PREFIX = os.environ.get("UNWEDGE_TEST_PRELOAD_PREFIX", "")
 SANITIZER = bool(PRELOAD_PREFIX)
 LAUNCHER = os.path.join(TARGET_BUILD, "unwedge")
@@ -44,10 +49,12 @@ def test(name, serial=False, production_only=False, portable=False):
     production_only: about the production build itself (its symbols, its
     instruction counts, the launcher's own library), skipped in sanitizer runs.
     portable: it runs its programs from PROGRAMS and the launcher from LAUNCHER,
-    so it runs again in every target pass (musl, arm64)."""
+    so it runs again in every target pass (musl, arm64), or in those named
+    (a tuple)."""
+    in_pass = not TARGET or portable is True or (isinstance(portable, tuple) and TARGET in portable)
 
     def register(fn):
-        if not (production_only and SANITIZER) and (portable or not TARGET):
+        if not (production_only and SANITIZER) and in_pass:
             TESTS.append((name, fn, serial))
         return fn
 
