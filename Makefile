@@ -88,7 +88,8 @@ musl:
 	@$(MAKE) -s LIBC=musl all $(MUSL_TEST_BIN)
 	@mkdir -p 'build/$$LIB' build/$(GLIBC_LIB)
 	@ln -sfn ../musl/libunwedge.so 'build/$$LIB/libunwedge.so'
-	@ln -sfn $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')/libunwedge.so build/$(GLIBC_LIB)/libunwedge.so
+	@for l in libunwedge.so libunwedge-backtrace.so; do \
+		ln -sfn $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')/$$l build/$(GLIBC_LIB)/$$l; done
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -32,6 +32,9 @@ QEMU = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
 # see the Makefile): the musl programs get the musl build, the glibc programs
 # around them (sh, unshare, timeout) the glibc one.
 ONE_VALUE = os.path.join(BUILD, "$LIB", "libunwedge.so")
+# What the launcher of the build tree puts in LD_PRELOAD: the one value when
+# the musl build is there.
+LAUNCHER_VALUE = ONE_VALUE if os.path.exists(ONE_VALUE) else os.path.join(BUILD, "libunwedge.so")
 # make check-sanitizers points these at an instrumented preload and its runtime.
 LIB = os.environ.get("UNWEDGE_TEST_LIB") or (ONE_VALUE if TARGET == "musl" else
                                              os.path.join(TARGET_BUILD, "libunwedge.so"))

@@ -25,10 +25,10 @@ static bool secure_for_us(const char *key, const struct stat *st)
 	return true;
 }
 
-int uw_binary_unreachable(const char *path, char *why, size_t whylen)
+int uw_binary_unreachable(const char *path, bool musl_served, char *why, size_t whylen)
 {
 	struct uw_report *r = calloc(1, sizeof *r);
-	struct uw_check_opts o = {.modes_block = true, .quick = true};
+	struct uw_check_opts o = {.modes_block = true, .quick = true, .musl_served = musl_served};
 	struct stat st;
 	char err[512];
 	int found = UW_REACHABLE;

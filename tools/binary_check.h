@@ -2,6 +2,7 @@
 #ifndef UW_BINARY_CHECK_H
 #define UW_BINARY_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum {
@@ -12,7 +13,8 @@ enum {
 
 /* Writes into why, one line, a reason the preload will not take effect in the
  * program at path, and returns UW_UNREACHABLE or UW_UNREACHABLE_HARMFUL;
- * returns UW_REACHABLE when none is known. */
-int uw_binary_unreachable(const char *path, char *why, size_t whylen);
+ * returns UW_REACHABLE when none is known. musl_served: musl programs get the
+ * musl build (the one-value layout, tools/one_value.h). */
+int uw_binary_unreachable(const char *path, bool musl_served, char *why, size_t whylen);
 
 #endif

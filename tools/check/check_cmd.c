@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "config_env.h"
+#include "../one_value.h"
 #include "proc_info.h"
 #include "program.h"
 #include "tls_libs.h"
@@ -117,7 +118,8 @@ static int check_pid(const char *arg, bool json)
 		goto out;
 	}
 	uw_report_add(r, "process", false, "%d runs %s", p->pid, p->exe);
-	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH")};
+	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH"),
+				  .musl_served = uw_musl_served()};
 	if (uw_check_program(r, p->exe_link, p->exe, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -203,8 +205,10 @@ static int check_file(const char *arg, bool json)
 			arg);
 		goto out;
 	}
-	struct uw_check_opts o = {
-		.ld_library_path = getenv("LD_LIBRARY_PATH"), .modes_block = true, .tls_from_deps = true};
+	struct uw_check_opts o = {.ld_library_path = getenv("LD_LIBRARY_PATH"),
+				  .modes_block = true,
+				  .tls_from_deps = true,
+				  .musl_served = uw_musl_served()};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;

@@ -252,6 +252,12 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 		uw_report_add(r, "static", true,
 			      "statically linked (no program interpreter): the dynamic loader never runs in "
 			      "it, so nothing can be preloaded");
+	else if (strncmp(ib, "ld-musl-", 8) == 0 && o->musl_served)
+		uw_report_add(
+			r, "linking", false,
+			"dynamic, musl (interpreter %s): the musl build of libunwedge.so serves it (the "
+			"one LD_PRELOAD value, .../$LIB/libunwedge.so)",
+			e.interp);
 	else if (strncmp(ib, "ld-musl-", 8) == 0)
 		uw_report_add(
 			r, "musl", true,

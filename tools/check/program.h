@@ -15,6 +15,7 @@ struct uw_check_opts {
 					AT_SECURE decides, the caller reports it) */
 	bool tls_from_deps;	     /* report the TLS libraries among its dependencies */
 	bool quick;		     /* only what blocks the preload; no dependency walk */
+	bool musl_served;	     /* musl programs get the musl build (tools/one_value.h) */
 };
 
 /* Adds findings about the program at open_path, shown as path (they differ for
