@@ -19,6 +19,15 @@ endif
 # headers (Alpine's linux-headers package provides them): the build links Debian's into
 # one directory of its own.
 LIBC ?=
+# make CROSS=aarch64-linux-gnu- (Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross)
+# builds the arm64 preload, launcher and test programs in build/aarch64; tests/run.py
+# runs the portable tests on them under qemu-user. No backtrace helper there (no
+# arm64 libunwind installed): UNWEDGE_BACKTRACE=1 says it cannot be loaded.
+CROSS ?=
+ifneq ($(CROSS),)
+CC := $(CROSS)gcc
+BUILD := build/$(firstword $(subst -, ,$(CROSS)))
+endif
 ifeq ($(LIBC),musl)
 CC := musl-gcc
 BUILD := build/musl
@@ -63,8 +72,8 @@ BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale 
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
 .PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall musl
-ifeq ($(LIBC),musl)
-# No libunwind for musl here: no backtrace helper (UNWEDGE_BACKTRACE=1 says so).
+ifneq ($(LIBC)$(CROSS),)
+# No libunwind for musl or arm64 here: no backtrace helper (UNWEDGE_BACKTRACE=1 says so).
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 else
 all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge
@@ -78,14 +87,24 @@ endif
 MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
 GLIBC_LIB := $(patsubst usr/%,%,$(patsubst /%,%,$(dir $(realpath $(shell $(CC) -print-file-name=libc.so.6)))))
 GLIBC_LIB := $(GLIBC_LIB:%/=%)
-MUSL_TEST_BIN := $(addprefix build/musl/tests/,wclient wstdio wsyslog wspawn hello)
+# The test programs the musl and arm64 passes run (tests/run.py: the portable tests).
+TARGET_TEST_BIN := $(addprefix $(BUILD)/tests/,wclient wstdio wsyslog wspawn hello)
+ARM64_CROSS := aarch64-linux-gnu-
+ARM64_GCC := $(shell command -v $(ARM64_CROSS)gcc 2>/dev/null)
+.PHONY: target-test-programs arm64
+target-test-programs: $(TARGET_TEST_BIN)
 ifeq ($(LIBC)$(SANITIZE)$(CROSS),)
 ifneq ($(MUSL_GCC),)
 all: musl
 endif
+ifneq ($(ARM64_GCC),)
+test-programs: arm64
 endif
+endif
+arm64:
+	@$(MAKE) -s CROSS=$(ARM64_CROSS) all target-test-programs
 musl:
-	@$(MAKE) -s LIBC=musl all $(MUSL_TEST_BIN)
+	@$(MAKE) -s LIBC=musl all target-test-programs
 	@mkdir -p 'build/$$LIB' build/$(GLIBC_LIB)
 	@ln -sfn ../musl/libunwedge.so 'build/$$LIB/libunwedge.so'
 	@for l in libunwedge.so libunwedge-backtrace.so; do \
@@ -121,7 +140,7 @@ $(BUILD)/libunwedge-backtrace.so: $(BT_OBJ)
 # The cgroup layer: a BPF program (clang -target bpf, needs libbpf's headers) carried inside the
 # launcher, and its loader. libbpf itself is opened with dlopen only when the layer is used, so the
 # launcher links only libc. -g gives the program BTF; its DWARF is stripped.
-MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+MULTIARCH := $(shell cc -dumpmachine 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -I/usr/include/$(MULTIARCH)
 
 $(BUILD)/obj/sockops.bpf.o: tools/cgroup/sockops.bpf.c
