@@ -40,7 +40,9 @@ LIB = os.environ.get("UNWEDGE_TEST_LIB") or (ONE_VALUE if TARGET == "musl" else
                                              os.path.join(TARGET_BUILD, "libunwedge.so"))
 PRELOAD_PREFIX = os.environ.get("UNWEDGE_TEST_PRELOAD_PREFIX", "")
 SANITIZER = bool(PRELOAD_PREFIX)
-LAUNCHER = os.path.join(TARGET_BUILD, "unwedge")
+LAUNCHER = os.path.join(BUILD, "unwedge")
+# The launcher under test in a target pass (the native one otherwise).
+TARGET_LAUNCHER = os.path.join(TARGET_BUILD, "unwedge")
 WCLIENT = os.path.join(PROGRAMS, "wclient")
 WPEER = os.path.join(BUILD, "tests", "wpeer")
 
@@ -51,7 +53,7 @@ def test(name, serial=False, production_only=False, portable=False):
     """Registers a test. serial=True runs it alone (timing-sensitive or heavy).
     production_only: about the production build itself (its symbols, its
     instruction counts, the launcher's own library), skipped in sanitizer runs.
-    portable: it runs its programs from PROGRAMS and the launcher from LAUNCHER,
+    portable: it runs its programs from PROGRAMS and the launcher from TARGET_LAUNCHER,
     so it runs again in every target pass (musl, arm64), or in those named
     (a tuple)."""
     in_pass = not TARGET or portable is True or (isinstance(portable, tuple) and TARGET in portable)
