@@ -32,7 +32,8 @@ static void write_out(int fd, const char *line, size_t len, size_t piece, bool o
 	const struct timespec now = {0, 0};
 	while (len > 0) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		if (only_when_ready && (syscall(SYS_ppoll, &p, 1, &now, NULL, 0) != 1 || !(p.revents & POLLOUT)))
+		if (only_when_ready &&
+		    (syscall(SYS_ppoll, &p, 1, &now, NULL, 0) != 1 || !(p.revents & POLLOUT)))
 			break;
 		ssize_t r = syscall(SYS_write, fd, line, len < piece ? len : piece);
 		if (r < 0 && errno == EINTR)

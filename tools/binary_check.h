@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "one_value.h"
+
 enum {
 	UW_REACHABLE = 0,
 	UW_UNREACHABLE = 1,	    /* the preload would have no effect (static, Go, set-user-ID...) */
@@ -13,8 +15,8 @@ enum {
 
 /* Writes into why, one line, a reason the preload will not take effect in the
  * program at path, and returns UW_UNREACHABLE or UW_UNREACHABLE_HARMFUL;
- * returns UW_REACHABLE when none is known. musl_served: musl programs get the
- * musl build (the one-value layout, tools/one_value.h). */
-int uw_binary_unreachable(const char *path, bool musl_served, char *why, size_t whylen);
+ * returns UW_REACHABLE when none is known. served: whose programs the preload
+ * serves (tools/one_value.h). */
+int uw_binary_unreachable(const char *path, struct uw_served served, char *why, size_t whylen);
 
 #endif

@@ -225,12 +225,12 @@ int uw_launch_run(struct uw_launch *L, char **argv)
 	if (r >= 0)
 		return r;
 	/* The one value for glibc and musl programs when the layout is there. */
-	bool musl = found[0] && uw_one_value(found, lib, sizeof lib);
-	if (!musl)
+	bool layout = found[0] && uw_one_value(found, lib, sizeof lib);
+	if (!layout)
 		snprintf(lib, sizeof lib, "%s", found);
 	int unreachable = L->on[UW_L_NO_PRELOAD] || uw_check_resolve(cmd, path, sizeof path) != 0
 				  ? 0
-				  : uw_binary_unreachable(path, musl, why, sizeof why);
+				  : uw_binary_unreachable(path, uw_served_with(layout), why, sizeof why);
 	command_notes(&n, &eff, cmd, path, why, L->on[UW_L_CGROUP]);
 	if (!lib[0] && !L->on[UW_L_NO_PRELOAD] && n.strict)
 		notice(&n, PRELOAD_NAME " not found next to this program or in ../lib/unwedge");

@@ -83,8 +83,18 @@ bool uw_one_value(const char *lib, char *out, size_t outlen)
 	return n > 0 && (size_t)n < outlen;
 }
 
-bool uw_musl_served(void)
+struct uw_served uw_served_with(bool layout)
+{
+#ifdef __GLIBC__
+	return (struct uw_served){.glibc = true, .musl = layout};
+#else
+	return (struct uw_served){.glibc = layout, .musl = true};
+#endif
+}
+
+struct uw_served uw_served(void)
 {
 	char lib[PATH_MAX], value[PATH_MAX + 64];
-	return uw_find_preload(lib, sizeof lib) == 0 && uw_one_value(lib, value, sizeof value);
+	return uw_served_with(uw_find_preload(lib, sizeof lib) == 0 &&
+			      uw_one_value(lib, value, sizeof value));
 }

@@ -26,8 +26,14 @@ int uw_glibc_lib_dir(char *out, size_t outlen);
  * launcher, DIR/<glibc's $LIB>/libunwedge.so too. */
 bool uw_one_value(const char *lib, char *out, size_t outlen);
 
-/* Whether musl programs started by this launcher get the musl build: its own
- * preload has the one-value layout. */
-bool uw_musl_served(void);
+/* Whose programs the launcher's preload serves: those of its own libc (the
+ * build beside it is built against the same one), and with the one-value
+ * layout both. */
+struct uw_served {
+	bool glibc, musl;
+};
+struct uw_served uw_served_with(bool layout);
+/* The same for the preload this launcher finds (uw_find_preload). */
+struct uw_served uw_served(void);
 
 #endif

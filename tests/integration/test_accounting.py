@@ -30,11 +30,11 @@ def accounting(kind, call, on_timeout):
 
 for kind in ("tcp4", "unix"):
     for call in ("write", "writev", "sendmsg", "sendfile", "splice"):
-        test("accounting/%s/%s" % (kind, call))(lambda kind=kind, call=call: accounting(kind, call, "shutdown"))
-test("accounting/tcp4/write/on-timeout-error")(lambda: accounting("tcp4", "write", "error"))
+        test("accounting/%s/%s" % (kind, call), portable=True)(lambda kind=kind, call=call: accounting(kind, call, "shutdown"))
+test("accounting/tcp4/write/on-timeout-error", portable=True)(lambda: accounting("tcp4", "write", "error"))
 
 
-@test("accounting/control")
+@test("accounting/control", portable=True)
 def accounting_control():
     with Scratch() as s:
         peer = s.peer("tcp4", "hold-then-drain")

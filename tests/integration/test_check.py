@@ -424,3 +424,18 @@ def json_output():
               "%s: %d %r" % (target, rc, out))
         check(doc["verdict"] and all(set(f) == {"key", "blocks", "text"} for f in doc["findings"]), out)
         check(any(f["blocks"] for f in doc["findings"]) == (rc_want == 1), out)
+
+
+@test("check/glibc-program-and-a-musl-launcher-alone", production_only=True)
+def musl_launcher_alone():
+    """The musl launcher with only the musl build beside it (build/musl): a glibc
+    program would not start with that build, so check says it cannot be
+    protected there and the launcher runs it without the preload, and says so."""
+    launcher = os.path.join(BUILD, "musl", "unwedge")
+    check(os.path.exists(launcher), "the musl build is missing: make builds it when musl-gcc is installed")
+    p = subprocess.run([launcher, "check", HELLO], env=base_env(), capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1 and "glibc: linked against glibc" in p.stdout, "check: %d %r" % (p.returncode, p.stdout))
+    p = subprocess.run([launcher, "--", HELLO], env=base_env(), capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and "LD_PRELOAD" not in p.stdout, "launcher: %d %r %r" % (p.returncode, p.stdout, p.stderr))
+    check("linked against glibc" in p.stderr and "runs without the preload" in p.stderr
+          and len(p.stderr.splitlines()) == 1, "launcher warning: %r" % p.stderr)

@@ -119,7 +119,8 @@ static int check_pid(const char *arg, bool json)
 	}
 	uw_report_add(r, "process", false, "%d runs %s", p->pid, p->exe);
 	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH"),
-				  .musl_served = uw_musl_served()};
+				  .musl_served = uw_served().musl,
+				  .glibc_unserved = !uw_served().glibc};
 	if (uw_check_program(r, p->exe_link, p->exe, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -208,7 +209,8 @@ static int check_file(const char *arg, bool json)
 	struct uw_check_opts o = {.ld_library_path = getenv("LD_LIBRARY_PATH"),
 				  .modes_block = true,
 				  .tls_from_deps = true,
-				  .musl_served = uw_musl_served()};
+				  .musl_served = uw_served().musl,
+				  .glibc_unserved = !uw_served().glibc};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;

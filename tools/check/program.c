@@ -264,6 +264,13 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 			"linked against musl (interpreter %s): libunwedge.so is built against glibc; musl's "
 			"loader cannot relocate it, and with it in LD_PRELOAD the program does not start",
 			e.interp);
+	else if (strncmp(ib, "ld-linux", 8) == 0 && o->glibc_unserved)
+		uw_report_add(
+			r, "glibc", true,
+			"linked against glibc (interpreter %s): the libunwedge.so here is the musl build, "
+			"which glibc's loader cannot load, and with it in LD_PRELOAD the program does not "
+			"start",
+			e.interp);
 	else if (strncmp(ib, "ld-linux", 8) == 0) {
 		glibc = true;
 		uw_report_add(r, "linking", false, "dynamic, glibc (interpreter %s)", e.interp);

@@ -16,6 +16,7 @@ struct uw_check_opts {
 	bool tls_from_deps;	     /* report the TLS libraries among its dependencies */
 	bool quick;		     /* only what blocks the preload; no dependency walk */
 	bool musl_served;	     /* musl programs get the musl build (tools/one_value.h) */
+	bool glibc_unserved;	     /* only a musl build is there: a glibc program would not start */
 };
 
 /* Adds findings about the program at open_path, shown as path (they differ for
