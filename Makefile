@@ -74,6 +74,7 @@ BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BU
 .PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall musl
 ifneq ($(LIBC)$(CROSS),)
 # No libunwind for musl or arm64 here: no backtrace helper (UNWEDGE_BACKTRACE=1 says so).
+CPPFLAGS += -DUW_NO_BACKTRACE_HELPER
 all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
 else
 all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge

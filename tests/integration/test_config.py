@@ -90,3 +90,12 @@ def timeout_off():
         peer = s.peer("tcp4", "never")
         res, _ = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="off"), [], timeout=2)
     check(res is None, "UNWEDGE_TIMEOUT=off still timed out: %s" % res)
+
+
+@test("config/backtrace-unavailable-said", portable=("musl", "arm64"))
+def backtrace_unavailable():
+    """The musl and arm64 builds have no backtrace helper (no libunwind for them
+    here): UNWEDGE_BACKTRACE=1 says so in one line, and the program runs on."""
+    out, err, rc = hello(preload_env(UNWEDGE_BACKTRACE="1"), 4)
+    check(rc == 4 and out.startswith("arg=4\n"), "the program did not run normally: rc %s %r" % (rc, out))
+    check(len(err.splitlines()) == 1 and "backtraces are not available in this build" in err, "stderr: %r" % err)
