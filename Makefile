@@ -88,6 +88,7 @@ endif
 MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
 GLIBC_LIB := $(patsubst usr/%,%,$(patsubst /%,%,$(dir $(realpath $(shell $(CC) -print-file-name=libc.so.6)))))
 GLIBC_LIB := $(GLIBC_LIB:%/=%)
+GLIBC_LIB_UP := $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')
 # The test programs the musl and arm64 passes run (tests/run.py: the portable tests).
 TARGET_TEST_BIN := $(addprefix $(BUILD)/tests/,wclient wstdio wsyslog wspawn hello)
 ARM64_CROSS := aarch64-linux-gnu-
@@ -108,8 +109,7 @@ musl:
 	@$(MAKE) -s LIBC=musl all target-test-programs
 	@mkdir -p 'build/$$LIB' build/$(GLIBC_LIB)
 	@ln -sfn ../musl/libunwedge.so 'build/$$LIB/libunwedge.so'
-	@for l in libunwedge.so libunwedge-backtrace.so; do \
-		ln -sfn $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')/$$l build/$(GLIBC_LIB)/$$l; done
+	@for l in libunwedge.so libunwedge-backtrace.so; do ln -sfn $(GLIBC_LIB_UP)/$$l build/$(GLIBC_LIB)/$$l; done
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -324,11 +324,28 @@ install: all
 			install -m 0644 $(BUILD)/$$l $(DESTDIR)$(LIBDIR)/$$l || exit 1; \
 		fi; \
 	done
+	@$(MAKE) -s --no-print-directory install-one-value
 	install -m 0644 man/unwedge.1 $(DESTDIR)$(MANDIR)/man1/unwedge.1
 	install -m 0644 man/unwedge.7 $(DESTDIR)$(MANDIR)/man7/unwedge.7
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
+# The one-LD_PRELOAD-value layout, when the musl build is there (see "musl:" above):
+# LIBDIR/$LIB/libunwedge.so the musl build, LIBDIR/<glibc's $LIB>/ links to the glibc
+# objects; the launcher then preloads LIBDIR/$LIB/libunwedge.so for every program.
+.PHONY: install-one-value
+install-one-value:
+	@if [ "$(BUILD)" = build ] && [ -f build/musl/libunwedge.so ]; then \
+		echo "install -m 0644 build/musl/libunwedge.so '$(DESTDIR)$(LIBDIR)/\$$LIB/libunwedge.so'"; \
+		install -d '$(DESTDIR)$(LIBDIR)/$$LIB' $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB) && \
+		install -m 0644 build/musl/libunwedge.so '$(DESTDIR)$(LIBDIR)/$$LIB/libunwedge.so' && \
+		for l in libunwedge.so $(OPTIONAL_LIBS); do \
+			if [ -f $(BUILD)/$$l ]; then ln -sfn $(GLIBC_LIB_UP)/$$l $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB)/$$l; fi; \
+		done; \
+	fi
+
 uninstall:
+	rm -f '$(DESTDIR)$(LIBDIR)/$$LIB/libunwedge.so' $(addprefix $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB)/,libunwedge.so $(OPTIONAL_LIBS))
+	rmdir '$(DESTDIR)$(LIBDIR)/$$LIB' $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB) $(DESTDIR)$(LIBDIR)/$(dir $(GLIBC_LIB)) 2>/dev/null || true
 	rm -f $(DESTDIR)$(BINDIR)/unwedge $(DESTDIR)$(LIBDIR)/libunwedge.so \
 		$(addprefix $(DESTDIR)$(LIBDIR)/,$(OPTIONAL_LIBS)) \
 		$(DESTDIR)$(MANDIR)/man1/unwedge.1 $(DESTDIR)$(MANDIR)/man7/unwedge.7 \
