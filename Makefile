@@ -159,7 +159,8 @@ $(BUILD)/obj/tools/cgroup/sockops_obj.o: tools/cgroup/sockops_obj.S $(BUILD)/obj
 # The launcher and its commands: every C file under tools/ (check/: reading ELF
 # files and /proc; cgroup/: the BPF layer; demo/ are separate programs). The
 # version is compiled into one object only.
-TOOL_SRC := $(filter-out tools/cgroup/%.bpf.c tools/gen_docs.c,$(wildcard tools/*.c tools/check/*.c tools/cgroup/*.c))
+TOOL_SRC := $(filter-out tools/cgroup/%.bpf.c tools/gen_docs.c,$(wildcard tools/*.c tools/check/*.c tools/cgroup/*.c \
+	tools/live/*.c))
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/tool-obj/%.o) $(BUILD)/obj/tools/cgroup/sockops_obj.o \
 	$(BUILD)/tool-obj/version.o
 
@@ -177,7 +178,13 @@ $(BUILD)/unwedge: $(TOOL_OBJ) $(CONFIG_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Wl,-z,noexecstack -o $@ $^
 
-# The incident test's Go program: standard library only, never the network.
+# The Go test programs: standard library only, never the network. h2wedge is the incident's
+# program; gowriter the rescue tests' writer.
+$(BUILD)/tests/gowriter: $(wildcard tests/go/gowriter/*.go) tests/go/go.mod
+	@mkdir -p $(dir $@)
+	@echo "  GO      $@"
+	@cd tests/go && GOPROXY=off GOFLAGS=-mod=mod go build -p 1 -o $(abspath $@) ./gowriter
+
 $(BUILD)/tests/h2wedge: $(wildcard tests/go/h2wedge/*.go) tests/go/go.mod
 	@mkdir -p $(dir $@)
 	@echo "  GO      $@"
@@ -269,7 +276,7 @@ demo: all $(DEMO_BIN)
 	tools/demo/run-demo
 
 # Everything the suite runs, built (make test-programs, then tests/run.py NAME... for a part).
-test-programs: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(DEMO_BIN) $(BUILD)/bench/percall \
+test-programs: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(BUILD)/tests/gowriter $(DEMO_BIN) $(BUILD)/bench/percall \
 	$(BUILD)/bench/liblayer_uto.so $(FUZZ_BIN)
 
 check: test-programs sanitized
@@ -281,7 +288,7 @@ sanitized:
 		build-address-undefined/libunwedge-backtrace.so
 	@$(MAKE) -s SANITIZE=thread build-thread/libunwedge.so build-thread/libunwedge-backtrace.so
 
-FORMATTED := $(wildcard tests/common/*.h src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
+FORMATTED := $(wildcard tests/common/*.h src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/live/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: $(FUZZ_config)
 $(BUILD)/fuzz/fuzz_event: $(FUZZ_event) $(BUILD)/gen/errno_names.h

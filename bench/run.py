@@ -5,7 +5,7 @@ bench/results/. Every ratio is taken in the same invocation against the same
 binary without the preload, with the variants alternated run by run.
 
     python3 bench/run.py [--quick] [SECTION...]
-    SECTIONS: percall instructions syscalls startup precision scale layers
+    SECTIONS: percall instructions syscalls startup precision scale layers watch
 """
 
 import json
@@ -284,6 +284,14 @@ def plot(results):
                         % (os.path.join(RESULTS, "percall.png"), data)], check=True)
 
 
+def watch(tmp):
+    """One `unwedge watch --once` scan of 10,000 connections (bench/watch_scan.py)."""
+    n = 2000 if QUICK else 10000
+    res = run_json([sys.executable, os.path.join(ROOT, "bench", "watch_scan.py"), str(n)], clean_env())
+    print("watch scan %s" % res, flush=True)
+    return res
+
+
 def main():
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, "results.json")
@@ -291,7 +299,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="unwedge-bench.")
     try:
         for name, fn in (("percall", percall), ("instructions", instructions), ("syscalls", syscalls),
-                         ("startup", startup), ("precision", precision), ("scale", scale), ("layers", layers)):
+                         ("startup", startup), ("precision", precision), ("scale", scale), ("layers", layers), ("watch", watch)):
             if want(name):
                 results[name] = fn(tmp)
     finally:

@@ -16,7 +16,7 @@
 #include "lazy.h"
 #include "log.h"
 #include "stdio_guard.h"
-#include "route.h"
+#include "stdio_guarded.h"
 
 typedef size_t (*fwrite_fn)(const void *, size_t, size_t, FILE *);
 typedef int (*fputs_fn)(const char *, FILE *);
@@ -60,46 +60,16 @@ UW_LAZY_SYMBOL(__vprintf_chk, vprintf_chk_fn)
 UW_LAZY_SYMBOL(__vdprintf_chk, vdprintf_chk_fn)
 #endif
 
-/* The real function, or (if it cannot be found: a resolution re-entered from
- * inside dlsym) a failed call with ENOSYS. */
-#define REAL(name, ...)                                                                                      \
-	({                                                                                                   \
-		__auto_type real_ = uw_lazy_##name(NULL);                                                    \
-		real_ ? real_(__VA_ARGS__) : (errno = ENOSYS, (__typeof__(real_(__VA_ARGS__)))-1);           \
-	})
-
-struct guard {
-	int fd;
-	int64_t start;
-};
-
-enum { PASS = -1, GO = 0, REFUSED = 1 };
-
 #ifdef __GLIBC__
-/* glibc's FILE is public (libio): the fd and the error flag are read and set
- * without a call. */
-static inline int stream_fd(FILE *fp)
-{
-	return fp->_fileno; /* -1 for memory and cookie streams */
-}
-
+/* glibc's FILE is public (libio): the error flag is set without a call. */
 static void set_error(FILE *fp)
 {
 	fp->_flags |= _IO_ERR_SEEN;
 }
 #else
-/* musl's FILE is opaque: fileno() (-1 EBADF for a memory stream; errno kept).
- * There is no call that sets the error indicator: a failed write has set it
+/* musl has no call that sets the error indicator: a failed write has set it
  * already, and a call refused up front (the socket timed out earlier) returns
  * its error value with errno ETIMEDOUT but leaves ferror() as it was. */
-static inline int stream_fd(FILE *fp)
-{
-	int saved = errno;
-	int fd = fileno(fp);
-	errno = saved;
-	return fd;
-}
-
 static void set_error(FILE *fp)
 {
 	(void)fp;
@@ -120,7 +90,7 @@ static void broken(FILE *fp)
 	errno = saved;
 }
 
-static __attribute__((noinline)) int enter_slow(FILE *fp, int fd, struct guard *g)
+int uw_stdio_enter_slow(FILE *fp, int fd, struct guard *g)
 {
 	int saved = errno;
 	if (uw_stdio_before(fd) != 0) {
@@ -137,15 +107,7 @@ static __attribute__((noinline)) int enter_slow(FILE *fp, int fd, struct guard *
 	return GO;
 }
 
-static inline int enter(FILE *fp, struct guard *g)
-{
-	int fd = fp ? stream_fd(fp) : -1;
-	if (fd < 0 || UW_LIKELY(uw_e_kind(uw_fd_load(fd)) == UW_KIND_PASS))
-		return PASS;
-	return enter_slow(fp, fd, g);
-}
-
-static void ended(FILE *fp, struct guard *g, const char *name, bool bad)
+void uw_stdio_ended(FILE *fp, struct guard *g, const char *name, bool bad)
 {
 	if (bad && uw_stdio_after_failure(g->fd, name, g->start)) {
 		broken(fp);
@@ -153,20 +115,6 @@ static void ended(FILE *fp, struct guard *g, const char *name, bool bad)
 	}
 	uw_stdio_timed(g->fd, name, g->start, bad);
 }
-
-/* fputs-like: int result, EOF (negative) on failure. */
-#define WRAP_INT(name, params, fp, ...)                                                                      \
-	UW_EXPORT int name params                                                                            \
-	{                                                                                                    \
-		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
-		if (k == REFUSED)                                                                            \
-			return EOF;                                                                          \
-		int r = REAL(name, __VA_ARGS__);                                                             \
-		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r < 0);                                                         \
-		return r;                                                                                    \
-	}
 
 WRAP_INT(fputs, (const char *s, FILE *fp), fp, s, fp)
 WRAP_INT(fputs_unlocked, (const char *s, FILE *fp), fp, s, fp)
@@ -230,12 +178,12 @@ UW_EXPORT int __printf_chk(int flag, const char *f, ...)
 	UW_EXPORT size_t name(const void *p, size_t size, size_t n, FILE *fp)                                \
 	{                                                                                                    \
 		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
+		int k = uw_stdio_enter(fp, &g);                                                              \
 		if (k == REFUSED)                                                                            \
 			return 0;                                                                            \
 		size_t r = REAL(name, p, size, n, fp);                                                       \
 		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r<n && size> 0);                                                \
+			uw_stdio_ended(fp, &g, #name, r<n && size> 0);                                       \
 		return r;                                                                                    \
 	}
 
@@ -250,12 +198,12 @@ WRAP_FWRITE(fwrite_unlocked)
 		if (!fp || __fpending(fp) == 0)                                                              \
 			return REAL(name, fp);                                                               \
 		struct guard g;                                                                              \
-		int k = enter(fp, &g);                                                                       \
+		int k = uw_stdio_enter(fp, &g);                                                              \
 		if (k == REFUSED)                                                                            \
 			return EOF;                                                                          \
 		int r = REAL(name, fp);                                                                      \
 		if (k == GO)                                                                                 \
-			ended(fp, &g, #name, r == EOF);                                                      \
+			uw_stdio_ended(fp, &g, #name, r == EOF);                                             \
 		return r;                                                                                    \
 	}
 
@@ -269,12 +217,12 @@ UW_EXPORT int fclose(FILE *fp)
 	if (!fp || __fpending(fp) == 0)
 		return REAL(fclose, fp);
 	struct guard g;
-	int k = enter(fp, &g);
+	int k = uw_stdio_enter(fp, &g);
 	if (k == PASS)
 		return REAL(fclose, fp);
 	int flushed = k == REFUSED ? EOF : REAL(fflush, fp);
 	if (k == GO)
-		ended(fp, &g, "fclose", flushed == EOF);
+		uw_stdio_ended(fp, &g, "fclose", flushed == EOF);
 	int saved = errno;
 	int r = REAL(fclose, fp);
 	if (flushed == EOF) {

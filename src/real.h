@@ -33,6 +33,10 @@ typedef unsigned int uw_mmsg_flags;
 #define UW_REAL_SYMBOLS(X, V)                                                                                \
 	X(write, ssize_t, (int fd, const void *b, size_t n), (fd, b, n), SYS_write)                          \
 	X(writev, ssize_t, (int fd, const struct iovec *v, int n), (fd, v, n), SYS_writev)                   \
+	X(pwritev2, ssize_t, (int fd, const struct iovec *v, int n, off_t off, int fl),                      \
+	  (fd, v, n, off, 0, fl), SYS_pwritev2)                                                              \
+	X(pwritev64v2, ssize_t, (int fd, const struct iovec *v, int n, off_t off, int fl),                   \
+	  (fd, v, n, off, 0, fl), SYS_pwritev2)                                                              \
 	X(send, ssize_t, (int fd, const void *b, size_t n, int fl), (fd, b, n, fl, NULL, 0), SYS_sendto)     \
 	X(sendto, ssize_t, (int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t l), \
 	  (fd, b, n, fl, a, l), SYS_sendto)                                                                  \

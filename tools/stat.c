@@ -28,6 +28,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cli_args.h"
+#include "config.h"
 #include "stats_file.h"
 
 static const struct {
@@ -475,7 +477,9 @@ static int stat_one(const char *arg, bool as_prom)
 	errno = 0;
 	long pid = strtol(arg, &end, 10);
 	if (!all_digits(arg) || errno || pid <= 0 || pid > INT_MAX) {
-		fprintf(stderr, "unwedge: stat: '%s' is not a process id\n", arg);
+		char shown[400];
+		uw_config_printable(shown, sizeof shown, arg);
+		fprintf(stderr, "unwedge: stat: '%s' is not a process id\n", shown);
 		return 2;
 	}
 	struct one o = {.pid = (int)pid, .best = FOUND_NONE};
@@ -623,13 +627,13 @@ int uw_stat_command(int argc, char **argv)
 			all = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return usage(stdout, 0);
-		else if (argv[i][0] == '-' || pid)
-			return usage(stderr, 2);
-		else
-			pid = argv[i];
+		else if (uw_cli_operand("stat", "PID", argv[i], &pid) >= 0)
+			return 2;
 	}
-	if (all == (pid != NULL))
-		return usage(stderr, 2);
+	if (all && pid)
+		return uw_cli_bad("stat", "a PID or --all, not both: got --all and", pid);
+	if (!all && !pid)
+		return uw_cli_bad("stat", "no PID given (or --all)", NULL);
 	setup();
 	return all ? stat_all(as_prom) : stat_one(pid, as_prom);
 }

@@ -25,6 +25,8 @@
 #include "launch.h"
 #include "launch_options.h"
 #include "stat.h"
+#include "live/rescue.h"
+#include "live/watch.h"
 
 extern char **environ;
 
@@ -33,10 +35,8 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"cgroup", uw_cgroup_command},
-	{"check", uw_check_command},
-	{"config", uw_config_command},
-	{"stat", uw_stat_command},
+	{"cgroup", uw_cgroup_command}, {"check", uw_check_command},   {"config", uw_config_command},
+	{"stat", uw_stat_command},     {"rescue", uw_rescue_command}, {"watch", uw_watch_command},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -98,13 +98,17 @@ static void usage(FILE *f)
 	usage_line(f, "unwedge cgroup --help", NULL, "attach, detach and inspect the program on any cgroup");
 	fprintf(f, "\ncommands:\n");
 	usage_line(f, "unwedge check CMD|PATH|PID", NULL,
-		   "can the preload protect that program? if not, what can (exit 0 yes, 1 no, 2 bad usage)");
+		   "can the preload protect that program? if not, what can (exit 0 yes, for a PID protected "
+		   "now; 1 no; 2 bad usage; 3 a PID protectable, not protected now)");
 	usage_line(f, "unwedge config [--env|--json]", NULL,
 		   "the settings a program started here gets (settings flags before it count); exit 2 if one "
 		   "is invalid");
 	usage_line(f, "unwedge stat PID|--all", NULL,
 		   "live statistics of processes run with --stats 1 (--prom: Prometheus format); exit 1 "
 		   "when it has none, 2 for a bad PID");
+	usage_line(f, "unwedge rescue PID", NULL,
+		   "make a running process's blocked writes fail now (--help)");
+	usage_line(f, "unwedge watch", NULL, "report stuck TCP connections of running processes (--help)");
 	fprintf(f,
 		"\nValues: words unwedge defines (off, json, observe, units...) in any letter case; paths "
 		"and\n"

@@ -3,7 +3,8 @@
  * line describing what happened.
  *
  *   wclient ADDR CALL [options]
- *   CALL: write writev send sendto sendmsg sendmmsg sendfile sendfile64 splice
+ *   CALL: write writev pwritev2 pwritev2-dsync send sendto sendmsg sendmmsg sendfile sendfile64 splice
+ *   (pwritev2 at offset -1: writev on a socket; -dsync with RWF_DSYNC, a no-op there)
  *   (splice moves the stream from a pipe this program fills)
  *   --chunk N        bytes per call (default 4 MiB)
  *   --total N        stop after N bytes (default: until a call fails)
@@ -34,6 +35,7 @@
 #include <stdbool.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -228,6 +230,11 @@ int main(int argc, char **argv)
 					     {buf + len / 3, len / 3},
 					     {buf + 2 * (len / 3), len - 2 * (len / 3)}};
 			r = writev(fd, v, 3);
+#ifdef __GLIBC__ /* musl has pwritev2 only since 1.2.5 (Debian 12: 1.2.3) */
+		} else if (!strncmp(call, "pwritev2", 8)) {
+			struct iovec v[2] = {{buf, len / 2}, {buf + len / 2, len - len / 2}};
+			r = pwritev2(fd, v, 2, -1, strcmp(call, "pwritev2-dsync") ? 0 : RWF_DSYNC);
+#endif
 		} else if (!strcmp(call, "send")) {
 			r = send(fd, buf, len, flags);
 		} else if (!strcmp(call, "sendto")) {

@@ -467,6 +467,50 @@ def attach_detach():
             subprocess.run(["umount", "/sys/fs/bpf"], timeout=10)
 
 
+# ---- what `--cgroup` leaves behind, and what its counters count ----
+
+@cgtest("cgroup/launcher-own-sockets-not-counted")
+def own_sockets_not_counted():
+    """The launcher's loopback self-check (made inside the new cgroup before the exec) is left out of
+    the counters: the command sees 0 sockets before it connects, and exactly its own 2 (one
+    connection, both ends) after. The check itself ran and passed (no warning): its sockets did get
+    the user timeout."""
+    script = ('"$1" cgroup status --path "$UNWEDGE_CGROUP"; "$2" options >/dev/null || exit 9; '
+              '"$1" cgroup status --path "$UNWEDGE_CGROUP"')
+    with Run() as r:
+        p = r.start(CGROUP_ONLY + ["--tcp-user-timeout", "3s", "--", "sh", "-c", script, "sh", LAUNCHER, UTOPROBE])
+        out, err = p.communicate(timeout=30)
+        r.cgroups.append(os.path.join(own_cgroup(), "unwedge.%d" % p.pid))
+        check(p.returncode == 0 and "warning" not in err, "rc=%s %r %r" % (p.returncode, out, err))
+        counters = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("sockets ")]
+        check(len(counters) == 2 and counters[0].startswith("sockets 0: user timeout set 0,")
+              and counters[1].startswith("sockets 2: user timeout set 2,"), "counters: %r" % out)
+
+
+@cgtest("cgroup/launcher-leftover-not-listed-as-attached")
+def leftover_marked():
+    """`--cgroup -- /bin/true` ends with its unwedge.PID cgroup empty (nothing is left to remove it
+    at exit: the launcher became the command). status says so, and lists no settings or counters for
+    it as if attached; the next --cgroup run removes it."""
+    with Run() as r:
+        p = r.start(CGROUP_ONLY + ["--tcp-user-timeout", "3s", "--", "/bin/true"])
+        _, err = p.communicate(timeout=20)
+        cg = os.path.join(own_cgroup(), "unwedge.%d" % p.pid)
+        r.cgroups.append(cg)
+        check(p.returncode == 0 and os.path.isdir(cg), "rc=%s %r; %s missing" % (p.returncode, err, cg))
+        for args in (["--path", cg], []):
+            rc, out, err = proto("cgroup", "status", *args)
+            mine = [ln for ln in out.splitlines() if ln.startswith(cg + ":")]
+            check(rc == 0 and len(mine) == 1 and "left over, empty: its command (process %d) has ended" % p.pid
+                  in mine[0] and "tcp-user-timeout=" not in mine[0], "status %s: %r %r" % (args, out, err))
+            if args:
+                check("sockets" not in out, "counters of a leftover: %r" % out)
+        q = r.start(CGROUP_ONLY + ["--tcp-user-timeout", "3s", "--", "/bin/true"])
+        q.communicate(timeout=20)
+        r.cgroups.append(os.path.join(own_cgroup(), "unwedge.%d" % q.pid))
+        check(not os.path.isdir(cg), "the next run did not remove %s" % cg)
+
+
 # ---- one clear message for each missing piece ----
 
 def libbpf_path():

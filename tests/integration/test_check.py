@@ -1,6 +1,7 @@
 """`unwedge check CMD|PATH|PID` (tools/check/): whether the preload can protect a
-program, and what can where it cannot. Exit 0: it can; 1: it cannot (the
-verdict names the cgroup layer); 2: bad input, one line naming it.
+program, and what can where it cannot. Exit 0: it can (a PID: it is protected
+now); 1: it cannot (the verdict names the cgroup layer), or it would not start;
+2: bad input, one line naming it; 3: a PID protectable but not protected now.
 
 Every program checked here is real: the test helpers (glibc dynamic, static),
 Go programs (the incident's h2wedge, and one built here without cgo), set-user-ID,
@@ -254,12 +255,15 @@ def running_processes():
         check(verdict(out) == "verdict: protected: libunwedge.so is loaded and active in process %d" % with_lib.pid,
               out)
         rc, out, err = run_check(without.pid)
-        check(rc == 0 and "libunwedge.so is not loaded" in out and "restart it under unwedge" in verdict(out),
+        # Protectable, not protected now: exit 3, not the 0 of a protected process.
+        check(rc == 3 and "libunwedge.so is not loaded" in out and "restart it under unwedge" in verdict(out),
               "without: exit %d\n%s%s" % (rc, out, err))
         # Loaded, but an invalid value turned it off in that process.
         rc, out, err = run_check(bad.pid)
-        check(rc == 0 and "config: UNWEDGE_TIMEOUT='30' is invalid" in out and "not protected now" in verdict(out),
+        check(rc == 3 and "config: UNWEDGE_TIMEOUT='30' is invalid" in out and "not protected now" in verdict(out),
               "invalid setting: exit %d\n%s%s" % (rc, out, err))
+        rc, out, err = run_check(without.pid, json_out=True)
+        check(rc == 3 and json.loads(out)["protectable"] is True, "without, --json: %d %r" % (rc, out))
         rc, out, err = run_check(with_lib.pid, json_out=True)
         doc = json.loads(out)
         check(rc == 0 and doc["protectable"] is True and doc["target"] == str(with_lib.pid), out)
@@ -378,6 +382,71 @@ def other_arch():
         expect(path, 1, keys=("arch",), texts=("a 32-bit i386 program",))
 
 
+def build_with_lib(root, lib_dir, runpath):
+    """root/bin/prog, linked against lib_dir/liborigin.so through RUNPATH runpath; returns the program."""
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(lib_dir, exist_ok=True)
+    lsrc, psrc = os.path.join(root, "l.c"), os.path.join(root, "p.c")
+    open(lsrc, "w").write("int origin_value(void) { return 42; }\n")
+    open(psrc, "w").write('#include <stdio.h>\nint origin_value(void);\n'
+                          'int main(void) { printf("value %d\\n", origin_value()); return 0; }\n')
+    lib = os.path.join(lib_dir, "liborigin.so")
+    prog = os.path.join(root, "bin", "prog")
+    for argv in (["cc", "-shared", "-fPIC", "-o", lib, lsrc],
+                 ["cc", "-o", prog, psrc, "-L" + lib_dir, "-lorigin", "-Wl,--enable-new-dtags,-rpath," + runpath]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, "%s: %s" % (argv, p.stderr))
+    return prog
+
+
+@test("check/origin-through-a-symlink-and-a-really-missing-library", production_only=True)
+def origin_and_missing():
+    """$ORIGIN is the directory of the program's real path, as the loader takes it from
+    /proc/self/exe: a program reached through alternatives-style symbolic links finds its
+    $ORIGIN/../lib library (the loader really starts it) and check says so; a library that is
+    really missing (the loader refuses to start the program) makes the verdict "would not start",
+    exit 1."""
+    with Scratch() as s:
+        real = os.path.join(s.dir, "jvm")
+        prog = build_with_lib(real, os.path.join(real, "lib"), "$ORIGIN/../lib")
+        os.makedirs(os.path.join(s.dir, "etc", "alternatives"))
+        os.makedirs(os.path.join(s.dir, "usr", "bin"))
+        alt = os.path.join(s.dir, "etc", "alternatives", "prog")
+        link = os.path.join(s.dir, "usr", "bin", "prog")
+        os.symlink(prog, alt)
+        os.symlink(alt, link)
+        p = subprocess.run([link], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 0 and p.stdout == "value 42\n", "the loader did not start it: %r" % p.stderr)
+        out = expect(link, 0, keys=("libc",))
+        check("not found" not in out and "the preload can protect it" in verdict(out), out)
+
+        gone = os.path.join(s.dir, "gone")
+        missing = build_with_lib(gone, os.path.join(gone, "lib"), "$ORIGIN/../lib")
+        os.remove(os.path.join(gone, "lib", "liborigin.so"))
+        p = subprocess.run([missing], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 127 and "liborigin.so: cannot open shared object file" in p.stderr,
+              "control: the loader should refuse it: %d %r" % (p.returncode, p.stderr))
+        rc, out, err = run_check(missing)
+        check(rc == 1 and err == "" and "deps: liborigin.so (needed directly) not found: the loader would refuse"
+              in out and verdict(out).startswith("verdict: it would not start"), "exit %d\n%s%s" % (rc, out, err))
+        rc, out, _ = run_check(missing, json_out=True)
+        doc = json.loads(out)
+        check(rc == 1 and doc["protectable"] is False
+              and any(f["key"] == "deps" and f["blocks"] for f in doc["findings"]), out)
+
+
+@test("check/java-through-debian-alternatives", production_only=True)
+def java_alternatives():
+    """Debian's java: /usr/bin/java -> /etc/alternatives/java -> .../bin/java, libjli.so in
+    $ORIGIN/../lib: found, and the preload can protect it."""
+    java = shutil.which("java")
+    check(java and os.path.islink(java), "needs java installed through alternatives (Debian: openjdk-17-jdk-headless)")
+    p = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "java -version: %r" % p.stderr)
+    out = expect("java", 0, keys=("libc",))
+    check("libjli.so" not in out and "not found" not in out, out)
+
+
 @test("check/bad-input-exits-2-with-one-line", production_only=True)
 def bad_input():
     with Scratch() as s:
@@ -398,9 +467,17 @@ def bad_input():
             rc, out, err = run_check(target)
             check(rc == 2 and out == "" and err.count("\n") == 1 and want in err,
                   "%s: exit %d, stdout %r, stderr %r (want %r)" % (target, rc, out, err, want))
-        for args in ([], ["a", "b"], ["--bogus", HELLO]):
+        # Bad arguments: the first line names the argument (not only the usage), the second points to --help.
+        for args, want in (([], "no COMMAND, PATH or PID given"),
+                           (["a", "b"], "one COMMAND, PATH or PID at a time: extra argument 'b'"),
+                           (["-5"], "unknown option '-5'"),
+                           (["--bogus", "curl"], "unknown option '--bogus'"),
+                           ([""], "an empty argument ('') where the COMMAND, PATH or PID belongs"),
+                           (["--json", "-\x1b[31m"], "unknown option '-\\x1b[31m'")):
             p = subprocess.run([LAUNCHER, "check"] + args, env=base_env(), capture_output=True, text=True, timeout=10)
-            check(p.returncode == 2 and "usage: unwedge check" in p.stderr, "%s: %d %r" % (args, p.returncode, p.stderr))
+            err = p.stderr.splitlines()
+            check(p.returncode == 2 and p.stdout == "" and len(err) == 2 and err[0] == "unwedge: check: " + want
+                  and err[1] == "Try 'unwedge check --help'.", "%r: %d %r" % (args, p.returncode, p.stderr))
 
 
 @test("check/process-of-another-user-is-bad-input", production_only=True)
@@ -410,9 +487,45 @@ def unreadable_pid():
     try:
         rc, out, err = run_check(p.pid, user=NOBODY)
         check(rc == 2 and out == "" and err.count("\n") == 1 and "cannot be inspected by this user" in err
-              and str(p.pid) in err, "exit %d %r %r" % (rc, out, err))
+              and "process %d" % p.pid in err and "it runs as uid 0 gid 0, this user is uid %d gid %d"
+              % (NOBODY.pw_uid, NOBODY.pw_gid) in err, "exit %d %r %r" % (rc, out, err))
     finally:
         stop(p)
+
+
+@test("check/process-of-the-same-user-without-ptrace-rights", production_only=True)
+def same_user_no_ptrace():
+    """A process of this very user that is not dumpable, or that holds capabilities this user lacks,
+    cannot be inspected: the message says the missing right is ptrace, not the user id. Control: a
+    plain process of the same user is inspected (exit 3: protectable, not protected now)."""
+    check(os.geteuid() == 0, "needs root (processes started as nobody, one with a capability)")
+    py = sys.executable
+    code = "import ctypes, time; ctypes.CDLL(None).prctl(%d, 0, 0, 0, 0); print('ready', flush=True); time.sleep(30)"
+    nobody = ["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups"]
+    procs = {"plain": start(nobody + ["--", py, "-c", code % 0], base_env(), py),  # prctl(0): a no-op
+             "undumpable": start(nobody + ["--", py, "-c", code % 4], base_env(), py),  # PR_SET_DUMPABLE 0
+             "capability": start(nobody + ["--inh-caps", "+net_bind_service", "--ambient-caps", "+net_bind_service",
+                                           "--", py, "-c", code % 0], base_env(), py)}
+    try:
+        for p in procs.values():
+            check(p.stdout.readline().strip() == "ready", "python did not start")
+        status = open("/proc/%d/status" % procs["capability"].pid).read()
+        check(re.search(r"^CapPrm:\s*0*400$", status, re.M), "no capability held: %s" % status)
+        rc, out, err = run_check(procs["plain"].pid, user=NOBODY)
+        check(rc == 3 and err == "" and "libunwedge.so is not loaded" in out, "plain: %d %r %r" % (rc, out, err))
+        for name, why in (("undumpable", "it is not dumpable"),
+                          ("capability", "it holds capabilities this user lacks (CapPrm 400)")):
+            pid = procs[name].pid
+            rc, out, err = run_check(pid, user=NOBODY)
+            check(rc == 2 and out == "" and err.count("\n") == 1
+                  and "process %d runs as this user (uid %d), but %s" % (pid, NOBODY.pw_uid, why) in err
+                  and "needs ptrace rights over it, which the user id alone does not give" in err
+                  and "as root (CAP_SYS_PTRACE)" in err, "%s: exit %d %r %r" % (name, rc, out, err))
+            rc, out, err = run_check(pid)  # root has CAP_SYS_PTRACE
+            check(rc == 3 and "libunwedge.so is not loaded" in out, "%s as root: %d %r %r" % (name, rc, out, err))
+    finally:
+        for p in procs.values():
+            stop(p)
 
 
 @test("check/json-output", production_only=True)

@@ -51,7 +51,7 @@ def exports():
         # the socket write paths and the calls that keep the fd cache honest
         ["accept", "accept4", "close", "close_range", "connect", "dup", "dup2", "dup3", "fcntl", "fcntl64",
          "getsockopt", "ioctl", "recvmmsg", "recvmsg", "send", "sendfile", "sendfile64", "sendmmsg", "sendmsg",
-         "sendto", "setsockopt", "socket", "socketpair", "splice", "write", "writev"]
+         "sendto", "setsockopt", "socket", "socketpair", "splice", "write", "writev", "pwritev2", "pwritev64v2"]
         # seccomp: step aside before a sandbox filter goes in
         + ["prctl"]
         # TLS, resolved lazily
@@ -61,6 +61,12 @@ def exports():
            "__vfprintf_chk", "__vprintf_chk", "dprintf", "fclose", "fflush", "fflush_unlocked", "fprintf", "fputc",
            "fputc_unlocked", "fputs", "fputs_unlocked", "fwrite", "fwrite_unlocked", "printf", "putc",
            "putc_unlocked", "putchar", "putchar_unlocked", "puts", "vdprintf", "vfprintf", "vprintf"]
+        # wide stdio
+        + ["__fwprintf_chk", "__vfwprintf_chk", "__vwprintf_chk", "__wprintf_chk", "fputwc", "fputwc_unlocked",
+           "fputws", "fputws_unlocked", "fwprintf", "putwc", "putwc_unlocked", "putwchar", "putwchar_unlocked",
+           "vfwprintf", "vwprintf", "wprintf"]
+        # the error printers, on standard error
+        + ["err", "errx", "perror", "psiginfo", "psignal", "verr", "verrx", "vwarn", "vwarnx", "warn", "warnx"]
         # syslog, sent by the preload itself
         + ["__syslog_chk", "__vsyslog_chk", "closelog", "openlog", "setlogmask", "syslog", "vsyslog"])
     check(names == want, "exported: %s" % names)

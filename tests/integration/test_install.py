@@ -280,8 +280,8 @@ def man_pages_render():
 @test("install/man-pages-document-every-option-and-command", production_only=True)
 def man_pages_complete():
     """Every variable of src/config.c's uw_options table is in unwedge(7) and its flag in
-    unwedge(1); every flag that `unwedge --help` and `unwedge cgroup --help` print is in
-    unwedge(1); so are the commands. A new option without its documentation fails here."""
+    unwedge(1); every flag that `unwedge --help`, `unwedge cgroup --help`, `unwedge rescue --help`
+    and `unwedge watch --help` print is in unwedge(1); so are the commands. A new option without its documentation fails here."""
     page1 = roff_text(os.path.join(ROOT, "man", "unwedge.1"))
     page7 = roff_text(os.path.join(ROOT, "man", "unwedge.7"))
     missing = []
@@ -290,14 +290,15 @@ def man_pages_complete():
             missing.append("%s not in unwedge(7)" % var)
         if not mentions(page1, flag):
             missing.append("%s not in unwedge(1)" % flag)
-    for args in (["--help"], ["cgroup", "--help"]):
+    for args in (["--help"], ["cgroup", "--help"], ["rescue", "--help"], ["watch", "--help"]):
         p = run([LAUNCHER] + args, env=base_env())
         check(p.returncode == 0, "unwedge %s: rc=%d" % (" ".join(args), p.returncode))
         for flag in sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", p.stdout))):
             if not mentions(page1, flag):
                 missing.append("%s (unwedge %s) not in unwedge(1)" % (flag, " ".join(args)))
     for words in ("unwedge check", "unwedge config", "unwedge stat", "unwedge cgroup attach",
-                  "unwedge cgroup detach", "unwedge cgroup status", "unwedge cgroup check"):
+                  "unwedge cgroup detach", "unwedge cgroup status", "unwedge cgroup check", "unwedge rescue",
+                  "unwedge watch"):
         if not re.search(r"^\.B %s\b" % re.escape(words), page1, re.M):
             missing.append("'%s' not in the synopsis of unwedge(1)" % words)
     check(not missing, "\n".join(missing))

@@ -316,6 +316,24 @@ def bad_pid():
     check(rc == 2 and "no process" in err, "no such process: %d %r" % (rc, err))
 
 
+@test("stats/bad-argument-is-named", production_only=True)
+def bad_argument_named():
+    """Each bad argument is named in one line (then the hint to --help), not only the usage."""
+    cases = [(["1", "2"], "one PID at a time: extra argument '2'"),
+             (["-5"], "unknown option '-5'"),
+             (["--bogus", "1"], "unknown option '--bogus'"),
+             (["--all", "7"], "a PID or --all, not both: got --all and '7'"),
+             ([], "no PID given"),
+             ([""], "an empty argument"),
+             (["\x1b[31m"], "'\\x1b[31m' is not a process id")]
+    for args, want in cases:
+        rc, out, err = unwedge_stat(*args)
+        first = err.splitlines()[0] if err else ""
+        check(rc == 2 and out == "" and first.startswith("unwedge: stat: ") and want in first
+              and "usage:" not in err and len(err.splitlines()) <= 2,
+              "unwedge stat %r: rc %d %r %r (want %r)" % (args, rc, out, err, want))
+
+
 @test("stats/all")
 def all_():
     with Scratch() as s:

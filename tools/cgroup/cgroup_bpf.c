@@ -112,6 +112,19 @@ static int update_existing(int cgfd, const char *dir, const struct uw_cg_setting
 	return 1;
 }
 
+int uw_cg_update(const char *cgroup, const struct uw_cg_settings *s, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int cgfd = open_cgroup(cgroup, dir, sizeof dir, err, errlen);
+	if (cgfd < 0)
+		return -1;
+	int r = update_existing(cgfd, dir, s, err, errlen);
+	close(cgfd);
+	if (r == 0)
+		snprintf(err, errlen, "no unwedge program on %s", dir);
+	return r == 1 ? 0 : -1;
+}
+
 static int pin_all(const struct uw_loaded *l, int link_fd, const char *pdir, char *err, size_t errlen)
 {
 	struct {
@@ -262,9 +275,19 @@ int uw_cg_detach(const char *cgroup, char *err, size_t errlen)
 	return removed ? 0 : 1;
 }
 
-/* Empty unwedge.PID siblings whose process is gone: what uw_cg_enter_new_child leaves behind
- * when nobody removed the cgroup after the command ended. A PID still alive is never touched, so a
- * launcher between mkdir and joining is safe. */
+int uw_cg_leftover(const char *dir)
+{
+	const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+	char *end;
+	if (strncmp(base, "unwedge.", 8) != 0)
+		return 0;
+	long pid = strtol(base + 8, &end, 10);
+	if (*end || pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	return uw_cgfs_populated(dir) == 0;
+}
+
+/* What uw_cg_enter_new_child leaves behind when nobody removed the cgroup after the command ended. */
 static void collect_leftovers(const char *parent)
 {
 	char p[PATH_MAX + 300];
@@ -273,14 +296,8 @@ static void collect_leftovers(const char *parent)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char *end;
-		if (strncmp(e->d_name, "unwedge.", 8) != 0)
-			continue;
-		long pid = strtol(e->d_name + 8, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
 		snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
-		if (uw_cgfs_populated(p) == 0)
+		if (uw_cg_leftover(p))
 			rmdir(p);
 	}
 	closedir(d);

@@ -50,9 +50,18 @@ int uw_cg_status(const char *cgroup, FILE *out, char *err, size_t errlen);
  * unwedge.PID siblings whose process is gone are removed on the way. */
 int uw_cg_enter_new_child(const struct uw_cg_settings *s, char *dir, size_t dirlen, char *err, size_t errlen);
 
-/* After entering a cgroup: makes a loopback connection and reads its options back. 1 if the
+/* Rewrites the settings of the program already on the cgroup. 0, or -1 (none there, or an error). */
+int uw_cg_update(const char *cgroup, const struct uw_cg_settings *s, char *err, size_t errlen);
+
+/* 1 if dir is a cgroup uw_cg_enter_new_child left behind: named unwedge.PID, empty, and process
+ * PID has ended (its command, which ran as that PID). A PID still alive is never taken for one, so
+ * a launcher between mkdir and joining is safe. */
+int uw_cg_leftover(const char *dir);
+
+/* After entering the cgroup dir with the program on it (settings s): makes a loopback connection
+ * and reads its options back; the program leaves that connection out of its counters. 1 if the
  * program applied the settings, 0 if not (message in err), -1 if it could not tell (no loopback). */
-int uw_cg_verify(const struct uw_cg_settings *s, char *err, size_t errlen);
+int uw_cg_verify(const char *dir, const struct uw_cg_settings *s, char *err, size_t errlen);
 
 void uw_cg_settings_format(const struct uw_cg_settings *s, char *buf, size_t len);
 

@@ -213,7 +213,7 @@ int uw_cgroup_enter(struct uw_cg_settings *s, const char *cmd, bool required)
 		fprintf(stderr, "unwedge: %s%s: %s%s\n", required ? "" : "warning: ", cmd, err, tail);
 		return -1;
 	}
-	if (uw_cg_verify(s, err, sizeof err) != 1)
+	if (uw_cg_verify(dir, s, err, sizeof err) != 1)
 		fprintf(stderr, "unwedge: warning: %s\n", err);
 	/* So that the command's scripts, and whoever cleans up, can find the cgroup. */
 	setenv("UNWEDGE_CGROUP", dir, 1);

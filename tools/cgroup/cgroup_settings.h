@@ -29,7 +29,10 @@ struct uw_cg_settings {
 	__u32 keep_idle_s;
 	__u32 keep_intvl_s;
 	__u32 keep_cnt;
-	__u32 reserved;
+	/* The launcher's own self-check connection (uw_cg_verify), on 127.0.0.1: its two ports,
+	 * local << 16 | peer. Its sockets get the options like any other (that is what the check
+	 * reads back) but are not counted: the counters are the command's alone. 0: none. */
+	__u32 self_check_ports;
 };
 
 /* Counters, one slot each in an array map. Approximate under concurrency only in the sense that

@@ -99,6 +99,15 @@ static int status_one(const char *dir, void *ctx)
 		c->failed = 1;
 		return 1;
 	}
+	if (n > 0 && uw_cg_leftover(dir)) {
+		/* Not attached to anything that runs: the command that ran in it has ended. */
+		fprintf(c->out,
+			"%s: left over, empty: its command (process %s) has ended; its program goes with the "
+			"cgroup, removed by the next unwedge --cgroup run here or by: rmdir %s\n",
+			dir, strrchr(dir, '.') + 1, dir);
+		c->shown++;
+		return 0;
+	}
 	uw_cgfs_id(dir, &cgid);
 	for (int i = 0; i < n; i++)
 		show_prog(c, dir, cgid, ids[i]);

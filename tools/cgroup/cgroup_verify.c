@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,23 +23,47 @@ static int get_int(int fd, int level, int name)
 	return getsockopt(fd, level, name, &v, &len) == 0 ? v : -1;
 }
 
-int uw_cg_verify(const struct uw_cg_settings *s, char *err, size_t errlen)
+/* A listener and a client on 127.0.0.1, both bound; their ports, local << 16 | peer, go into the
+ * settings of the program on dir so that it leaves this connection out of its counters. Then the
+ * client connects (non-blocking). 0, or -1 with err set. */
+static int start_connection(const char *dir, const struct uw_cg_settings *s, int *l, int *c, char *err,
+			    size_t errlen)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a;
-	int l = -1, c = -1, r = -1;
-
-	/* Non-blocking, and bounded: a firewall that drops loopback packets must not hold the
-	 * command back for the 130 s of SYN retries. */
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
-	    getsockname(l, (struct sockaddr *)&a, &alen) != 0 ||
-	    (connect(c, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS)) {
+	struct sockaddr_in b = a;
+	socklen_t alen = sizeof a, blen = sizeof b;
+	*l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	*c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*l < 0 || *c < 0 || bind(*l, (struct sockaddr *)&a, sizeof a) != 0 || listen(*l, 1) != 0 ||
+	    getsockname(*l, (struct sockaddr *)&a, &alen) != 0 ||
+	    bind(*c, (struct sockaddr *)&b, sizeof b) != 0 ||
+	    getsockname(*c, (struct sockaddr *)&b, &blen) != 0) {
 		snprintf(err, errlen, "could not check: no loopback TCP connection here (%s)",
 			 strerror(errno));
-		goto out;
+		return -1;
 	}
+	struct uw_cg_settings mine = *s;
+	mine.self_check_ports = (uint32_t)ntohs(b.sin_port) << 16 | ntohs(a.sin_port);
+	char why[512];
+	if (uw_cg_update(dir, &mine, why, sizeof why) != 0) {
+		snprintf(err, errlen, "could not check: %s", why);
+		return -1;
+	}
+	if (connect(*c, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
+		snprintf(err, errlen, "could not check: no loopback TCP connection here (%s)",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int uw_cg_verify(const char *dir, const struct uw_cg_settings *s, char *err, size_t errlen)
+{
+	int l = -1, c = -1, r = -1;
+	/* Non-blocking, and bounded: a firewall that drops loopback packets must not hold the
+	 * command back for the 130 s of SYN retries. */
+	if (start_connection(dir, s, &l, &c, err, errlen) != 0)
+		goto out;
 	struct pollfd p = {.fd = c, .events = POLLOUT};
 	int soerr = get_int(c, SOL_SOCKET, SO_ERROR);
 	if (poll(&p, 1, VERIFY_MS) != 1 || (soerr = get_int(c, SOL_SOCKET, SO_ERROR)) != 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cli_args.h"
 #include "config.h"
 #include "config_env.h"
 #include "../one_value.h"
@@ -15,22 +16,25 @@
 #define PRELOAD_NAME "libunwedge.so"
 #define CGROUP_NEEDS "root, cgroup v2 and Linux 5.9+; TCP sockets only, through TCP_USER_TIMEOUT"
 
-static int usage(void)
-{
-	fprintf(stderr, "usage: unwedge check [--json] COMMAND|PATH|PID\n");
-	return 2;
-}
-
 static int help(void)
 {
 	printf("usage: unwedge check [--json] COMMAND|PATH|PID\n"
 	       "\n"
-	       "Says whether the preload can protect that program (exit 0), or why not\n"
-	       "and what can (exit 1): static, Go, musl, set-user-ID or file capabilities,\n"
-	       "another architecture. Also the TLS libraries it links and, for a running\n"
-	       "process, whether libunwedge.so is loaded and its UNWEDGE_* settings.\n"
-	       "Exit 2: no such program or process. A bare number is a PID: write ./123\n"
-	       "for a file of that name.\n");
+	       "Says whether the preload can protect that program, or why not and what\n"
+	       "can: static, Go, musl, set-user-ID or file capabilities, another\n"
+	       "architecture, a library the loader would not find. Also the TLS libraries\n"
+	       "it links and, for a running process, whether libunwedge.so is loaded and\n"
+	       "its UNWEDGE_* settings. A bare number is a PID: write ./123 for a file of\n"
+	       "that name.\n"
+	       "\n"
+	       "exit status:\n"
+	       "  0  the preload can protect it; for a PID: it is protected now\n"
+	       "  1  the preload cannot protect it (the verdict says what can), or it would\n"
+	       "     not start (a library it needs is not found)\n"
+	       "  2  bad usage, no such program or process, or a process this user may not\n"
+	       "     inspect (the message says which right is missing)\n"
+	       "  3  for a PID: the preload could protect it, but it is not protected now\n"
+	       "     (not loaded, or turned off by its settings)\n");
 	return 0;
 }
 
@@ -105,26 +109,16 @@ static bool process_settings(struct uw_report *r, const struct uw_proc *p, bool 
 	return valid;
 }
 
-static int check_pid(const char *arg, bool json)
+/* What a running process shows: its program, secure execution, TLS libraries
+ * loaded, the preload. 0, or -1 with a message in err. */
+static int pid_findings(struct uw_report *r, const struct uw_proc *p, char *err, size_t errlen)
 {
-	struct uw_report *r = calloc(1, sizeof *r);
-	struct uw_proc *p = calloc(1, sizeof *p);
-	char err[PATH_MAX + 200], keys[200], verdict[PATH_MAX + 600];
-	int rc = 2;
-	if (!r || !p)
-		goto out;
-	if (uw_proc_read(p, arg, err, sizeof err) != 0) {
-		fprintf(stderr, "unwedge: check: %s\n", err);
-		goto out;
-	}
 	uw_report_add(r, "process", false, "%d runs %s", p->pid, p->exe);
 	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH"),
 				  .musl_served = uw_served().musl,
 				  .glibc_unserved = !uw_served().glibc};
-	if (uw_check_program(r, p->exe_link, p->exe, &o, err, sizeof err) != 0) {
-		fprintf(stderr, "unwedge: check: %s\n", err);
-		goto out;
-	}
+	if (uw_check_program(r, p->exe_link, p->exe, &o, err, errlen) != 0)
+		return -1;
 	bool preloaded = p->preload[0] != 0;
 	if (p->at_secure == 1)
 		uw_report_add(
@@ -135,56 +129,70 @@ static int check_pid(const char *arg, bool json)
 	for (int i = 0; i < p->n_tls; i++)
 		uw_report_add(r, "tls", false, "%s is loaded (%s): %s", p->tls[i],
 			      uw_tls_lib_of(p->tls[i])->name, uw_tls_coverage(uw_tls_lib_of(p->tls[i])));
-	if (!p->maps_read)
-		uw_report_add(r, "preload", false,
-			      "/proc/%d/maps is not readable by this user: whether libunwedge.so is loaded "
-			      "is unknown",
-			      p->pid);
-	else if (preloaded)
+	if (preloaded)
 		uw_report_add(r, "preload", false, "libunwedge.so is loaded: %s (already preloaded)",
 			      p->preload);
 	else
 		uw_report_add(r, "preload", false,
 			      "libunwedge.so is not loaded (a preload only enters a program when it starts)");
-	bool active = process_settings(r, p, preloaded);
+	return 0;
+}
+
+/* The verdict on a running process; the exit status. */
+static int pid_verdict(const struct uw_report *r, const struct uw_proc *p, bool active, char *verdict,
+		       size_t len)
+{
+	char cmd[PATH_MAX], keys[200];
 	/* A program replaced on disk since it started (an upgrade): restart the new one. */
-	char cmd[PATH_MAX];
-	size_t len = strlen(p->exe);
+	size_t n = strlen(p->exe);
 	snprintf(cmd, sizeof cmd, "%.*s",
-		 (int)(len > 10 && !strcmp(p->exe + len - 10, " (deleted)") ? len - 10 : len), p->exe);
+		 (int)(n > 10 && !strcmp(p->exe + n - 10, " (deleted)") ? n - 10 : n), p->exe);
 	if (r->blockers) {
 		blocker_keys(r, keys, sizeof keys);
-		int n = snprintf(verdict, sizeof verdict, "the preload cannot protect it (%s); ", keys);
+		int k = snprintf(verdict, len, "the preload cannot protect it (%s); ", keys);
 		if (p->cgroup[0] && strcmp(p->cgroup, "/") != 0)
-			snprintf(verdict + n, sizeof verdict - (size_t)n,
+			snprintf(verdict + k, len - (size_t)k,
 				 "the cgroup layer can bound the TCP sockets it opens from now on: unwedge "
 				 "cgroup attach --path %s --tcp-user-timeout 30s (%s)",
 				 p->cgroup, CGROUP_NEEDS);
 		else
-			snprintf(verdict + n, sizeof verdict - (size_t)n,
+			snprintf(verdict + k, len - (size_t)k,
 				 "the cgroup layer can bound its TCP sockets: restart it with unwedge "
 				 "--cgroup --tcp-user-timeout 30s -- %s (%s)",
 				 cmd, CGROUP_NEEDS);
-		rc = 1;
-	} else {
-		if (!p->maps_read)
-			snprintf(verdict, sizeof verdict,
-				 "protectable; whether it is protected now is unknown");
-		else if (preloaded && active)
-			snprintf(verdict, sizeof verdict,
-				 "protected: libunwedge.so is loaded and active in process %d", p->pid);
-		else if (preloaded)
-			snprintf(verdict, sizeof verdict,
-				 "protectable, but not protected now: libunwedge.so is loaded but its "
-				 "settings turn it off (see config above); fix them and restart it");
-		else
-			snprintf(verdict, sizeof verdict,
-				 "protectable, but not protected now: restart it under unwedge: unwedge "
-				 "--timeout %s -- %s",
-				 uw_options[UW_OPT_TIMEOUT].fallback, cmd);
-		rc = 0;
+		return UW_CHECK_CANNOT;
 	}
-	uw_report_print(stdout, r, arg, rc == 0, verdict, json);
+	if (p->preload[0] && active) {
+		snprintf(verdict, len, "protected: libunwedge.so is loaded and active in process %d", p->pid);
+		return UW_CHECK_OK;
+	}
+	if (p->preload[0])
+		snprintf(verdict, len,
+			 "protectable, but not protected now: libunwedge.so is loaded but its settings turn "
+			 "it off (see config above); fix them and restart it");
+	else
+		snprintf(verdict, len,
+			 "protectable, but not protected now: restart it under unwedge: unwedge --timeout %s "
+			 "-- %s",
+			 uw_options[UW_OPT_TIMEOUT].fallback, cmd);
+	return UW_CHECK_NOT_NOW;
+}
+
+static int check_pid(const char *arg, bool json)
+{
+	struct uw_report *r = calloc(1, sizeof *r);
+	struct uw_proc *p = calloc(1, sizeof *p);
+	char err[PATH_MAX + 600], verdict[PATH_MAX + 600];
+	int rc = UW_CHECK_BAD;
+	if (!r || !p)
+		goto out;
+	if (uw_proc_read(p, arg, err, sizeof err) != 0 || pid_findings(r, p, err, sizeof err) != 0) {
+		fprintf(stderr, "unwedge: check: %s\n", err);
+		goto out;
+	}
+	bool active = process_settings(r, p, p->preload[0] != 0);
+	rc = pid_verdict(r, p, active, verdict, sizeof verdict);
+	uw_report_print(stdout, r, arg, rc != UW_CHECK_CANNOT, verdict, json);
 out:
 	if (p)
 		uw_proc_free(p);
@@ -193,13 +201,45 @@ out:
 	return rc;
 }
 
+static bool has_blocker(const struct uw_report *r, const char *key)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->f[i].blocks && !strcmp(r->f[i].key, key))
+			return true;
+	return false;
+}
+
+/* The verdict on a program file; the exit status. */
+static int file_verdict(const struct uw_report *r, const char *arg, char *verdict, size_t len)
+{
+	char keys[200];
+	if (has_blocker(r, "deps")) {
+		snprintf(verdict, len,
+			 "it would not start: the loader does not find a library it needs (deps above), so "
+			 "nothing can protect it; install the library or fix LD_LIBRARY_PATH, then check "
+			 "again");
+		return UW_CHECK_CANNOT;
+	}
+	if (r->blockers) {
+		blocker_keys(r, keys, sizeof keys);
+		snprintf(verdict, len,
+			 "the preload cannot protect it (%s); the cgroup layer can bound its TCP sockets: "
+			 "unwedge --cgroup --tcp-user-timeout 30s -- %s (%s)",
+			 keys, arg, CGROUP_NEEDS);
+		return UW_CHECK_CANNOT;
+	}
+	snprintf(verdict, len, "the preload can protect it: unwedge --timeout %s -- %s",
+		 uw_options[UW_OPT_TIMEOUT].fallback, arg);
+	return UW_CHECK_OK;
+}
+
 static int check_file(const char *arg, bool json)
 {
 	struct uw_report *r = calloc(1, sizeof *r);
-	char path[PATH_MAX], err[PATH_MAX + 200], keys[200], verdict[2 * PATH_MAX + 600], entry[PATH_MAX];
-	int rc = 2;
+	char path[PATH_MAX], err[PATH_MAX + 200], verdict[2 * PATH_MAX + 600], entry[PATH_MAX];
+	int rc = UW_CHECK_BAD;
 	if (!r)
-		return 2;
+		return UW_CHECK_BAD;
 	if (uw_check_resolve(arg, path, sizeof path) != 0) {
 		fprintf(stderr,
 			"unwedge: check: %s: not found (no such file, and no command of that name in PATH)\n",
@@ -210,7 +250,8 @@ static int check_file(const char *arg, bool json)
 				  .modes_block = true,
 				  .tls_from_deps = true,
 				  .musl_served = uw_served().musl,
-				  .glibc_unserved = !uw_served().glibc};
+				  .glibc_unserved = !uw_served().glibc,
+				  .missing_blocks = true};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);
 		goto out;
@@ -221,19 +262,8 @@ static int check_file(const char *arg, bool json)
 			      entry);
 	else
 		uw_report_add(r, "preload", false, "not in this environment's LD_PRELOAD");
-	if (r->blockers) {
-		blocker_keys(r, keys, sizeof keys);
-		snprintf(verdict, sizeof verdict,
-			 "the preload cannot protect it (%s); the cgroup layer can bound its TCP sockets: "
-			 "unwedge --cgroup --tcp-user-timeout 30s -- %s (%s)",
-			 keys, arg, CGROUP_NEEDS);
-		rc = 1;
-	} else {
-		snprintf(verdict, sizeof verdict, "the preload can protect it: unwedge --timeout %s -- %s",
-			 uw_options[UW_OPT_TIMEOUT].fallback, arg);
-		rc = 0;
-	}
-	uw_report_print(stdout, r, arg, rc == 0, verdict, json);
+	rc = file_verdict(r, arg, verdict, sizeof verdict);
+	uw_report_print(stdout, r, arg, rc == UW_CHECK_OK, verdict, json);
 out:
 	free(r);
 	return rc;
@@ -248,14 +278,14 @@ int uw_check_command(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			return help();
-		} else if (argv[i][0] == '-' || !argv[i][0] || what) {
-			return usage();
 		} else {
-			what = argv[i];
+			int r = uw_cli_operand("check", "COMMAND, PATH or PID", argv[i], &what);
+			if (r >= 0)
+				return r;
 		}
 	}
 	if (!what)
-		return usage();
+		return uw_cli_bad("check", "no COMMAND, PATH or PID given", NULL);
 	if (strspn(what, "0123456789") == strlen(what))
 		return check_pid(what, json);
 	return check_file(what, json);

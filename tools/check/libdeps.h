@@ -24,8 +24,9 @@ struct uw_deps {
 	int truncated; /* more than UW_DEPS_MAX */
 };
 
-/* Walks the dependencies of prog, the program file at path, with the given
- * LD_LIBRARY_PATH (NULL: none). out is large: allocate it. */
+/* Walks the dependencies of prog, the program file at path (the directory of
+ * path is the program's $ORIGIN: give its real path, as the loader sees it),
+ * with the given LD_LIBRARY_PATH (NULL: none). out is large: allocate it. */
 void uw_deps_walk(const struct uw_elf *prog, const char *path, const char *ld_library_path,
 		  struct uw_deps *out);
 

@@ -108,6 +108,74 @@ static void read_cgroup(struct uw_proc *p)
 	free(cg);
 }
 
+/* The values of a "Name:\t1\t2..." line of /proc/PID/status, at most max. */
+static int status_values(const char *status, const char *name, unsigned long long *v, int max, int base)
+{
+	const char *line = status ? strstr(status, name) : NULL;
+	int n = 0;
+	if (!line)
+		return 0;
+	char *end = (char *)line + strlen(name);
+	for (; n < max; n++) {
+		const char *at = end;
+		v[n] = strtoull(at, &end, base);
+		if (end == at)
+			break;
+	}
+	return n;
+}
+
+static bool same_ids(const unsigned long long *ids, int n, unsigned ours)
+{
+	for (int i = 0; i < n && i < 3; i++) /* real, effective, saved */
+		if (ids[i] != ours)
+			return false;
+	return n >= 3;
+}
+
+/* Why this user may not read process pid's /proc files. They need ptrace read
+ * access (PTRACE_MODE_READ_FSCREDS): the same real, effective and saved user and
+ * group ids as ours, a dumpable process (its /proc files are then owned by its
+ * user, else by root), and no capability we lack, unless we have CAP_SYS_PTRACE. */
+static void explain_denied(int pid, int e, char *err, size_t errlen)
+{
+	size_t len;
+	unsigned long long uid[4] = {0}, gid[4] = {0}, cap = 0, ourcap = 0;
+	char *st = slurp(pid, "status", &len), *self = slurp(getpid(), "status", &len), maps[64];
+	int nu = status_values(st, "\nUid:", uid, 4, 10), ng = status_values(st, "\nGid:", gid, 4, 10);
+	status_values(st, "\nCapPrm:", &cap, 1, 16);
+	status_values(self, "\nCapPrm:", &ourcap, 1, 16);
+	free(st);
+	free(self);
+	struct stat owner;
+	snprintf(maps, sizeof maps, "/proc/%d/maps", pid);
+	const char *how = "; run the check as root (CAP_SYS_PTRACE)";
+	if (!same_ids(uid, nu, geteuid()) || !same_ids(gid, ng, getegid()))
+		snprintf(err, errlen,
+			 "process %d cannot be inspected by this user: it runs as uid %llu gid %llu, this "
+			 "user is uid %u gid %u (reading its /proc files needs the same user and group ids, "
+			 "or CAP_SYS_PTRACE); run the check as its user, or as root",
+			 pid, uid[1], gid[1], (unsigned)geteuid(), (unsigned)getegid());
+	else if (stat(maps, &owner) == 0 && owner.st_uid != uid[1])
+		snprintf(err, errlen,
+			 "process %d runs as this user (uid %llu), but it is not dumpable (it started "
+			 "set-user-ID, set-group-ID or with file capabilities, or called "
+			 "prctl(PR_SET_DUMPABLE, 0)): reading its /proc files needs ptrace rights over it, "
+			 "which the user id alone does not give%s",
+			 pid, uid[1], how);
+	else if (cap & ~ourcap)
+		snprintf(err, errlen,
+			 "process %d runs as this user (uid %llu), but it holds capabilities this user lacks "
+			 "(CapPrm %llx): reading its /proc files needs ptrace rights over it, which the user "
+			 "id alone does not give%s",
+			 pid, uid[1], cap & ~ourcap, how);
+	else
+		snprintf(err, errlen,
+			 "process %d runs as this user (uid %llu), but ptrace access to it is refused (%s; a "
+			 "security module such as AppArmor or SELinux)%s",
+			 pid, uid[1], strerror(e), how);
+}
+
 int uw_proc_read(struct uw_proc *p, const char *pid, char *err, size_t errlen)
 {
 	struct stat st;
@@ -126,19 +194,19 @@ int uw_proc_read(struct uw_proc *p, const char *pid, char *err, size_t errlen)
 	}
 	snprintf(p->exe_link, sizeof p->exe_link, "/proc/%d/exe", p->pid);
 	ssize_t n = readlink(p->exe_link, p->exe, sizeof p->exe - 1);
-	if (n < 0) {
-		if (errno == EACCES || errno == EPERM)
-			snprintf(err, errlen,
-				 "process %s (uid %u) cannot be inspected by this user: %s (run the check as "
-				 "its user, or as root with CAP_SYS_PTRACE)",
-				 pid, (unsigned)st.st_uid, strerror(errno));
+	if (n >= 0) {
+		p->exe[n] = 0;
+		read_maps(p);
+	}
+	if (n < 0 || !p->maps_read) {
+		int e = errno;
+		if (e == EACCES || e == EPERM)
+			explain_denied(p->pid, e, err, errlen);
 		else
 			snprintf(err, errlen,
 				 "process %s has no program file (a kernel thread, or it has exited)", pid);
 		return -1;
 	}
-	p->exe[n] = 0;
-	read_maps(p);
 	p->environ = slurp(p->pid, "environ", &p->environ_len);
 	read_auxv(p);
 	read_cgroup(p);

@@ -96,16 +96,33 @@ static const char *via(const struct uw_deps *d, int i, char *buf, size_t len)
 	return buf;
 }
 
-/* libc, missing libraries, and TLS libraries among the dependencies of a glibc program. */
-static void dependencies(struct uw_report *r, const struct uw_elf *e, const char *path,
+static void missing(struct uw_report *r, const struct uw_deps *d, int i, const struct uw_check_opts *o)
+{
+	char how[200];
+	if (o->missing_blocks)
+		uw_report_add(r, "deps", true, "%s (%s) not found: the loader would refuse to start it",
+			      d->d[i].name, via(d, i, how, sizeof how));
+	else
+		uw_report_add(r, "deps", false,
+			      "%s (%s) not found from here, though the process runs (it has its own mount "
+			      "namespace or library path)",
+			      d->d[i].name, via(d, i, how, sizeof how));
+}
+
+/* libc, missing libraries, and TLS libraries among the dependencies of a glibc
+ * program, opened at open_path and shown as path. */
+static void dependencies(struct uw_report *r, const struct uw_elf *e, const char *open_path, const char *path,
 			 const struct uw_check_opts *o)
 {
 	struct uw_deps *d = calloc(1, sizeof *d);
-	char how[200];
+	char how[200], real[PATH_MAX];
 	int tls = 0;
 	if (!d)
 		return;
-	uw_deps_walk(e, path, o->ld_library_path, d);
+	/* The loader takes the program's $ORIGIN from /proc/self/exe: its real path,
+	 * symbolic links resolved (Debian's alternatives: /usr/bin/java ->
+	 * /etc/alternatives/java -> /usr/lib/jvm/.../bin/java, RUNPATH $ORIGIN/../lib). */
+	uw_deps_walk(e, realpath(open_path, real) ? real : path, o->ld_library_path, d);
 	int libc = -1;
 	for (int i = 0; i < d->n && libc < 0; i++)
 		if (strcmp(d->d[i].name, "libc.so.6") == 0)
@@ -119,9 +136,7 @@ static void dependencies(struct uw_report *r, const struct uw_elf *e, const char
 			      "functions the preload wraps");
 	for (int i = 0; i < d->n; i++) {
 		if (!d->d[i].path[0]) {
-			uw_report_add(r, "deps", false,
-				      "%s (%s) not found: the loader would refuse to start it", d->d[i].name,
-				      via(d, i, how, sizeof how));
+			missing(r, d, i, o);
 			continue;
 		}
 		const struct uw_tls_lib *t = uw_tls_lib_of(d->d[i].name);
@@ -184,6 +199,112 @@ static int follow_script(struct uw_report *r, const struct uw_elf *e, const char
 	return analyze(r, target, target, path, o, depth + 1, err, errlen);
 }
 
+/* An ELF file that is no program: a message in err, -1; else 0. */
+static int not_a_program(const struct uw_elf *e, const char *path, const char *who, char *err, size_t errlen)
+{
+	if (e->type >= 0 && e->type != ET_EXEC && e->type != ET_DYN) {
+		snprintf(err, errlen, "%s%s is an ELF file but not a program (an object file or a core dump)",
+			 path, who);
+		return -1;
+	}
+	if (e->cls == ELFCLASS64 && e->type >= 0 && !e->parsed) {
+		snprintf(err, errlen, "%s%s is a damaged ELF file (its program headers are out of bounds)",
+			 path, who);
+		return -1;
+	}
+	if (e->parsed && !e->interp && e->type == ET_DYN && e->soname && !(e->flags_1 & DF_1_PIE)) {
+		snprintf(err, errlen,
+			 "%s%s is a shared library, not a program: check the program that loads it", path,
+			 who);
+		return -1;
+	}
+	return 0;
+}
+
+/* Another class, machine or byte order: reported, true. */
+static bool other_arch(struct uw_report *r, const struct uw_elf *e)
+{
+	if (e->cls == ELFCLASS64 && (OWN_MACHINE < 0 || e->machine == OWN_MACHINE) && e->parsed)
+		return false;
+	uw_report_add(r, "arch", true,
+		      "a %s-bit %s program%s: libunwedge.so is a 64-bit %s library, which the loader "
+		      "skips there",
+		      e->cls == ELFCLASS32 ? "32" : "64", uw_elf_machine_name(e->machine),
+		      e->cls == ELFCLASS64 && !e->parsed ? " of foreign byte order" : "",
+		      uw_elf_machine_name(OWN_MACHINE));
+	return true;
+}
+
+/* How it is linked, from its program interpreter. Returns whether that is glibc's loader. */
+static bool linking(struct uw_report *r, const struct uw_elf *e, const struct uw_check_opts *o)
+{
+	const char *ib =
+		e->interp ? (strrchr(e->interp, '/') ? strrchr(e->interp, '/') + 1 : e->interp) : NULL;
+	if (!e->interp)
+		uw_report_add(r, "static", true,
+			      "statically linked (no program interpreter): the dynamic loader never runs in "
+			      "it, so nothing can be preloaded");
+	else if (strncmp(ib, "ld-musl-", 8) == 0 && o->musl_served)
+		uw_report_add(
+			r, "linking", false,
+			"dynamic, musl (interpreter %s): the musl build of libunwedge.so serves it (the "
+			"one LD_PRELOAD value, .../$LIB/libunwedge.so)",
+			e->interp);
+	else if (strncmp(ib, "ld-musl-", 8) == 0)
+		uw_report_add(
+			r, "musl", true,
+			"linked against musl (interpreter %s): libunwedge.so is built against glibc; musl's "
+			"loader cannot relocate it, and with it in LD_PRELOAD the program does not start",
+			e->interp);
+	else if (strncmp(ib, "ld-linux", 8) == 0 && o->glibc_unserved)
+		uw_report_add(
+			r, "glibc", true,
+			"linked against glibc (interpreter %s): the libunwedge.so here is the musl build, "
+			"which glibc's loader cannot load, and with it in LD_PRELOAD the program does not "
+			"start",
+			e->interp);
+	else if (strncmp(ib, "ld-linux", 8) == 0) {
+		uw_report_add(r, "linking", false, "dynamic, glibc (interpreter %s)", e->interp);
+		return true;
+	} else
+		uw_report_add(r, "loader", true,
+			      "interpreter %s is not glibc's dynamic loader: libunwedge.so is built against "
+			      "glibc and may stop it from starting",
+			      e->interp);
+	return false;
+}
+
+/* A file that could not be opened, or that is no ELF file: a #! script is followed, else -1. */
+static int not_elf(struct uw_report *r, const struct uw_elf *e, const char *path, const char *who,
+		   const struct uw_check_opts *o, int depth, char *err, size_t errlen)
+{
+	if (e->size > 2 && e->m[0] == '#' && e->m[1] == '!')
+		return follow_script(r, e, path, o, depth, err, errlen);
+	snprintf(err, errlen, "%s%s is neither an ELF program nor a #! script", path, who);
+	return -1;
+}
+
+/* The findings on a 64-bit program of this machine. */
+static void program_findings(struct uw_report *r, const struct uw_elf *e, const char *open_path,
+			     const char *path, const struct uw_check_opts *o)
+{
+	struct uw_go_info g;
+	uw_go_info_read(e, &g);
+	if (g.is_go)
+		go_finding(r, &g);
+	bool glibc = linking(r, e, o);
+	file_modes(r, open_path, o->modes_block);
+	/* Other C libraries find their libraries their own way. */
+	if (!o->quick && glibc && !g.is_go)
+		dependencies(r, e, open_path, path, o);
+	const char *builtin = o->quick ? NULL : uw_tls_builtin_marker(e->m, e->size);
+	if (builtin && !g.is_go) {
+		static const struct uw_tls_lib socket_only = {"", "", 0};
+		uw_report_add(r, "tls", false, "%s is built into the program (its version text is there): %s",
+			      builtin, uw_tls_coverage(&socket_only));
+	}
+}
+
 static int analyze(struct uw_report *r, const char *open_path, const char *path, const char *script,
 		   const struct uw_check_opts *o, int depth, char *err, size_t errlen)
 {
@@ -201,93 +322,15 @@ static int analyze(struct uw_report *r, const char *open_path, const char *path,
 		return -1;
 	}
 	int rc = 0;
-	if (!e.is_elf) {
-		if (e.size > 2 && e.m[0] == '#' && e.m[1] == '!')
-			rc = follow_script(r, &e, path, o, depth, err, errlen);
-		else {
-			snprintf(err, errlen, "%s%s is neither an ELF program nor a #! script", path, who);
-			rc = -1;
-		}
-		uw_elf_close(&e);
-		return rc;
-	}
-	if (e.type >= 0 && e.type != ET_EXEC && e.type != ET_DYN) {
-		snprintf(err, errlen, "%s%s is an ELF file but not a program (an object file or a core dump)",
-			 path, who);
-		uw_elf_close(&e);
-		return -1;
-	}
-	if (e.cls == ELFCLASS64 && e.type >= 0 && !e.parsed) {
-		snprintf(err, errlen, "%s%s is a damaged ELF file (its program headers are out of bounds)",
-			 path, who);
-		uw_elf_close(&e);
-		return -1;
-	}
-	if (e.parsed && !e.interp && e.type == ET_DYN && e.soname && !(e.flags_1 & DF_1_PIE)) {
-		snprintf(err, errlen,
-			 "%s%s is a shared library, not a program: check the program that loads it", path,
-			 who);
-		uw_elf_close(&e);
-		return -1;
-	}
-	if (!o->quick && access(open_path, X_OK) != 0)
-		uw_report_add(r, "exec", false, "%s is not executable by this user", path);
-	if (e.cls != ELFCLASS64 || (OWN_MACHINE >= 0 && e.machine != OWN_MACHINE) || !e.parsed) {
-		uw_report_add(r, "arch", true,
-			      "a %s-bit %s program%s: libunwedge.so is a 64-bit %s library, which the loader "
-			      "skips there",
-			      e.cls == ELFCLASS32 ? "32" : "64", uw_elf_machine_name(e.machine),
-			      e.cls == ELFCLASS64 && !e.parsed ? " of foreign byte order" : "",
-			      uw_elf_machine_name(OWN_MACHINE));
-		uw_elf_close(&e);
-		return 0;
-	}
-	struct uw_go_info g;
-	uw_go_info_read(&e, &g);
-	if (g.is_go)
-		go_finding(r, &g);
-	const char *ib = e.interp ? (strrchr(e.interp, '/') ? strrchr(e.interp, '/') + 1 : e.interp) : NULL;
-	bool glibc = false;
-	if (!e.interp)
-		uw_report_add(r, "static", true,
-			      "statically linked (no program interpreter): the dynamic loader never runs in "
-			      "it, so nothing can be preloaded");
-	else if (strncmp(ib, "ld-musl-", 8) == 0 && o->musl_served)
-		uw_report_add(
-			r, "linking", false,
-			"dynamic, musl (interpreter %s): the musl build of libunwedge.so serves it (the "
-			"one LD_PRELOAD value, .../$LIB/libunwedge.so)",
-			e.interp);
-	else if (strncmp(ib, "ld-musl-", 8) == 0)
-		uw_report_add(
-			r, "musl", true,
-			"linked against musl (interpreter %s): libunwedge.so is built against glibc; musl's "
-			"loader cannot relocate it, and with it in LD_PRELOAD the program does not start",
-			e.interp);
-	else if (strncmp(ib, "ld-linux", 8) == 0 && o->glibc_unserved)
-		uw_report_add(
-			r, "glibc", true,
-			"linked against glibc (interpreter %s): the libunwedge.so here is the musl build, "
-			"which glibc's loader cannot load, and with it in LD_PRELOAD the program does not "
-			"start",
-			e.interp);
-	else if (strncmp(ib, "ld-linux", 8) == 0) {
-		glibc = true;
-		uw_report_add(r, "linking", false, "dynamic, glibc (interpreter %s)", e.interp);
-	} else
-		uw_report_add(r, "loader", true,
-			      "interpreter %s is not glibc's dynamic loader: libunwedge.so is built against "
-			      "glibc and may stop it from starting",
-			      e.interp);
-	file_modes(r, open_path, o->modes_block);
-	/* Other C libraries find their libraries their own way. */
-	if (!o->quick && glibc && !g.is_go)
-		dependencies(r, &e, path, o);
-	const char *builtin = o->quick ? NULL : uw_tls_builtin_marker(e.m, e.size);
-	if (builtin && !g.is_go) {
-		static const struct uw_tls_lib socket_only = {"", "", 0};
-		uw_report_add(r, "tls", false, "%s is built into the program (its version text is there): %s",
-			      builtin, uw_tls_coverage(&socket_only));
+	if (!e.is_elf)
+		rc = not_elf(r, &e, path, who, o, depth, err, errlen);
+	else if (not_a_program(&e, path, who, err, errlen) != 0)
+		rc = -1;
+	else {
+		if (!o->quick && access(open_path, X_OK) != 0)
+			uw_report_add(r, "exec", false, "%s is not executable by this user", path);
+		if (!other_arch(r, &e))
+			program_findings(r, &e, open_path, path, o);
 	}
 	uw_elf_close(&e);
 	return rc;

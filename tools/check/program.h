@@ -14,6 +14,8 @@ struct uw_check_opts {
 	bool modes_block;	     /* set-user-ID and capabilities block (false: a running process's
 					AT_SECURE decides, the caller reports it) */
 	bool tls_from_deps;	     /* report the TLS libraries among its dependencies */
+	bool missing_blocks;	     /* a library not found blocks: the program is about to be
+					started (a running process has found its libraries) */
 	bool quick;		     /* only what blocks the preload; no dependency walk */
 	bool musl_served;	     /* musl programs get the musl build (tools/one_value.h) */
 	bool glibc_unserved;	     /* only a musl build is there: a glibc program would not start */
