@@ -126,6 +126,19 @@ def finish(p, timeout):
         return out, err, None
 
 
+def run_group(argv, env, limit):
+    """Runs argv in a session of its own: (stdout, stderr, rc), rc None if it was
+    still running at limit (then its whole process group, children too, is killed)."""
+    p = spawn(argv, env=env, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=limit)
+        return out, err, p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate(timeout=10)
+        return out, err, None
+
+
 def wait_for_line(stream, needle, timeout):
     """Reads stream line by line until one contains needle; returns what was read
     (or None at timeout). The stream must be a text pipe."""

@@ -213,6 +213,19 @@ static void mark_warned(const struct notes *n)
 	}
 }
 
+/* lib (the value for LD_PRELOAD) into the environment the command gets, or
+ * why it runs without. */
+static void preload_for_exec(const char *lib, const char *found, const char *cmd)
+{
+	if (!lib[0])
+		fprintf(stderr,
+			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
+			"running %s unprotected\n",
+			PRELOAD_NAME, cmd);
+	else if (add_preload(lib, found) != 0)
+		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", cmd);
+}
+
 int uw_launch_run(struct uw_launch *L, char **argv)
 {
 	const char *cmd = argv[L->cmd];
@@ -245,15 +258,8 @@ int uw_launch_run(struct uw_launch *L, char **argv)
 	 * said, and the command runs unprotected rather than not at all. */
 	if (unreachable)
 		say_unreachable(why, unreachable, cgroup_on);
-	if (L->on[UW_L_NO_PRELOAD] || unreachable == UW_UNREACHABLE_HARMFUL)
-		;
-	else if (!lib[0])
-		fprintf(stderr,
-			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
-			"running %s unprotected\n",
-			PRELOAD_NAME, cmd);
-	else if (add_preload(lib, found) != 0)
-		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", cmd);
+	if (!L->on[UW_L_NO_PRELOAD] && unreachable != UW_UNREACHABLE_HARMFUL)
+		preload_for_exec(lib, found, cmd);
 	mark_warned(&n);
 	return exec_command(argv, L->cmd);
 }

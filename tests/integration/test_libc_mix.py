@@ -11,10 +11,9 @@ without the preload hangs; the musl build alone in a glibc program is the exit
 import errno
 import json
 import os
-import signal
 import subprocess
 
-from harness import BUILD, ONE_VALUE, Scratch, base_env, check, json_line, spawn, test
+from harness import BUILD, ONE_VALUE, Scratch, base_env, check, json_line, run_group, test
 
 T_MS = 1000
 MUSL = os.path.join(BUILD, "musl")
@@ -31,15 +30,8 @@ def spawned(parent, child, env, limit):
     own wedged peer: (stdout, stderr, rc), rc None if still running at limit."""
     with Scratch() as s:
         p1, p2 = s.peer("tcp4", "never"), s.peer("unix", "never")
-        p = spawn([os.path.join(PROGRAMS[parent], "wspawn"), os.path.join(PROGRAMS[child], "wclient"),
-                   p1.addr, p2.addr], env=env, start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=limit)
-            return out, err, p.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate(timeout=10)
-            return out, err, None
+        return run_group([os.path.join(PROGRAMS[parent], "wspawn"), os.path.join(PROGRAMS[child], "wclient"),
+                          p1.addr, p2.addr], env, limit)
 
 
 def mixed(parent, child):
