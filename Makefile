@@ -350,6 +350,23 @@ install-one-value:
 		done; \
 	fi
 
+# make dist: one tree per architecture, each in the one-LD_PRELOAD-value layout, for an
+# init container to copy into a shared volume (or to mount as an image volume), and a
+# tarball of it: build/dist/unwedge-VERSION/ARCH/lib/unwedge/ holds the glibc build,
+# links to it at each name glibc's loader gives $LIB (Debian's multiarch directory,
+# lib64, lib), the musl build under $LIB/ when there is one; ARCH/bin/ the
+# launchers (unwedge: glibc, unwedge-musl). One value for every program of ARCH:
+# LD_PRELOAD='DIR/lib/unwedge/$LIB/libunwedge.so'. Builds what the installed
+# compilers can: amd64 glibc always, amd64 musl with musl-gcc, arm64 with the cross tools.
+DIST := build/dist/unwedge-$(VERSION)
+.PHONY: dist
+dist: all $(if $(ARM64_GCC),arm64)
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@tools/dist-tree $(DIST)/amd64 build x86_64-linux-gnu $(if $(MUSL_GCC),build/musl)
+	@$(if $(ARM64_GCC),tools/dist-tree $(DIST)/arm64 build/aarch64 aarch64-linux-gnu)
+	@tar -C build/dist -czf $(DIST).tar.gz unwedge-$(VERSION)
+	@echo "  DIST    $(DIST) $(DIST).tar.gz"
+
 uninstall:
 	rm -f '$(DESTDIR)$(LIBDIR)/$$LIB/libunwedge.so' $(addprefix $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB)/,libunwedge.so $(OPTIONAL_LIBS))
 	rmdir '$(DESTDIR)$(LIBDIR)/$$LIB' $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB) $(DESTDIR)$(LIBDIR)/$(dir $(GLIBC_LIB)) 2>/dev/null || true
