@@ -7,6 +7,9 @@ line: 'N passed, N failed'.
     python3 tests/run.py --with-sanitizers       and then again against the
                                                  ASan+UBSan and TSan builds
                                                  (make check does this)
+
+Every run ends with the portable tests again against the musl and arm64
+builds that are there (build/musl, build/aarch64; arm64 under qemu-user).
 """
 
 import glob
