@@ -111,7 +111,7 @@ def main():
         for name, runtime, env in SANITIZER_RUNS:
             sp, sf = sanitizer_pass(name, runtime, env, selected)
             passed, failed = passed + sp, failed + sf
-    if not harness.TARGET:
+    if not sanitizer:  # not again inside a sanitizer or target pass
         for name in TARGET_RUNS:
             tp, tf = target_pass(name, selected)
             passed, failed = passed + tp, failed + tf
