@@ -120,7 +120,7 @@ def launch_target(args, env, timeout):
     return finish(spawn([TARGET_LAUNCHER] + [str(a) for a in args], env=env), timeout)
 
 
-@test("launcher/protects-a-wedged-writer", portable=True)
+@test("launcher/protects-a-wedged-writer", portable=True, production_only=True)
 def protects():
     with Scratch() as s:
         peer = s.peer("tcp4", "never")
@@ -133,7 +133,7 @@ def protects():
     check("write timed out" in err, "no log line: %r" % err[-500:])
 
 
-@test("launcher/protects-a-wedged-writer/control", portable=True)
+@test("launcher/protects-a-wedged-writer/control", portable=True, production_only=True)
 def protects_control():
     with Scratch() as s:
         peer = s.peer("tcp4", "never")
@@ -142,7 +142,7 @@ def protects_control():
     check(rc is None, "with --no-preload the write did not hang: %r" % out)
 
 
-@test("launcher/dry-run-of-the-build-under-test", portable=True)
+@test("launcher/dry-run-of-the-build-under-test", portable=True, production_only=True)
 def dry_run_target():
     out, err, rc = launch_target(["--dry-run", "--timeout", "5s", "--", os.path.join(PROGRAMS, "hello")], base_env(),
                                  20)
@@ -153,7 +153,7 @@ def dry_run_target():
         check(want in lines, "missing %r in %r" % (want, out))
 
 
-@test("launcher/bad-setting-exits-2", portable=True)
+@test("launcher/bad-setting-exits-2", portable=True, production_only=True)
 def bad_setting_target():
     out, err, rc = launch_target(["--timeout", "30", "--"] + target_command("hello"), base_env(), 20)
     check(rc == 2 and out == "" and len(err.splitlines()) == 1 and "--timeout='30' is invalid" in err,

@@ -60,24 +60,24 @@ def mapped_build(program):
     return {os.path.realpath(line[7:]) for line in p.stdout.splitlines() if line.startswith("mapped=")}
 
 
-@test("libc-mix/glibc-starts-musl")
+@test("libc-mix/glibc-starts-musl", production_only=True)
 def glibc_starts_musl():
     mixed("glibc", "musl")
 
 
-@test("libc-mix/musl-starts-glibc")
+@test("libc-mix/musl-starts-glibc", production_only=True)
 def musl_starts_glibc():
     mixed("musl", "glibc")
 
 
-@test("libc-mix/control")
+@test("libc-mix/control", production_only=True)
 def mix_control():
     needs_musl()
     out, err, rc = spawned("musl", "glibc", base_env(), T_MS / 1000 + 2)
     check(rc is None, "without the preload the first child did not hang: %r" % out)
 
 
-@test("libc-mix/each-loader-maps-its-own-build")
+@test("libc-mix/each-loader-maps-its-own-build", production_only=True)
 def own_build():
     needs_musl()
     for libc, want in (("glibc", os.path.join(BUILD, "libunwedge.so")), ("musl", os.path.join(MUSL, "libunwedge.so"))):
@@ -85,7 +85,7 @@ def own_build():
         check(got == {os.path.realpath(want)}, "a %s program mapped %s, want %s" % (libc, got, want))
 
 
-@test("libc-mix/musl-build-in-a-glibc-program-control")
+@test("libc-mix/musl-build-in-a-glibc-program-control", production_only=True)
 def wrong_build_control():
     """What the layout avoids: the musl build in LD_PRELOAD of a glibc program."""
     needs_musl()
