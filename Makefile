@@ -51,7 +51,7 @@ BT_SRC := $(wildcard src/backtrace/*.c)
 BT_OBJ := $(BT_SRC:%.c=$(BUILD)/obj/%.o)
 # What the launcher shares with the preload: the one parser of settings.
 CONFIG_OBJ := $(BUILD)/obj/src/config.o $(BUILD)/obj/src/duration.o $(BUILD)/obj/src/rules.o \
-	$(BUILD)/obj/src/config_env.o $(BUILD)/obj/src/log_target.o
+	$(BUILD)/obj/src/config_env.o $(BUILD)/obj/src/log_target.o $(BUILD)/obj/src/libc.o $(BUILD)/obj/src/elf_next.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -64,8 +64,8 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(HELPER_VARIANTS
 	$(BUILD)/tests/wbacktrace-stripped
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 # libFuzzer targets and the sources each one links: the settings parser, and the event formatter.
-FUZZ_config := src/config.c src/duration.c src/rules.c
-FUZZ_event := src/event_format.c src/fmt.c src/errno_name.c
+FUZZ_config := src/config.c src/duration.c src/rules.c src/libc.c src/elf_next.c
+FUZZ_event := src/event_format.c src/fmt.c src/errno_name.c src/libc.c src/elf_next.c
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
@@ -114,7 +114,10 @@ musl:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+	@$(CC) $(BASE) $(CFLAGS) $(OBJ_FLAGS) -c $< -o $@
+
+# The preload's private string functions must not be compiled into calls to themselves.
+$(BUILD)/obj/preload/libc_local.o: OBJ_FLAGS = -fno-builtin -fno-tree-loop-distribute-patterns
 
 # The errno names of this compiler's libc, one UW_ERRNO(NAME) per name defined
 # as a number (src/errno_name.c); aliases defined as another name are left out.
@@ -277,7 +280,7 @@ demo: all $(DEMO_BIN)
 
 # Everything the suite runs, built (make test-programs, then tests/run.py NAME... for a part).
 test-programs: all $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/tests/h2wedge $(BUILD)/tests/gowriter $(DEMO_BIN) $(BUILD)/bench/percall \
-	$(BUILD)/bench/liblayer_uto.so $(FUZZ_BIN)
+	$(BUILD)/bench/liblayer_uto.so $(BUILD)/bench/libempty.so $(FUZZ_BIN)
 
 check: test-programs sanitized
 	python3 tests/run.py --with-sanitizers

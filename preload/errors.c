@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "libc.h"
 #include "stdio_guarded.h"
 
 typedef void (*perror_fn)(const char *);
@@ -31,16 +32,16 @@ UW_LAZY_SYMBOL(vwarnx, vwarn_fn)
 	UW_EXPORT void name params                                                                           \
 	{                                                                                                    \
 		struct guard g;                                                                              \
-		FILE *fp = stderr;                                                                           \
+		FILE *fp = *UW_LIBC(stderr);                                                                 \
 		int k = uw_stdio_enter(fp, &g);                                                              \
 		if (k == REFUSED)                                                                            \
 			return;                                                                              \
-		bool was = ferror(fp) != 0;                                                                  \
+		bool was = UW_LIBC(ferror)(fp) != 0;                                                         \
 		__auto_type real_ = uw_lazy_##name(NULL);                                                    \
 		if (real_)                                                                                   \
 			real_(__VA_ARGS__);                                                                  \
 		if (k == GO)                                                                                 \
-			uw_stdio_ended(fp, &g, #name, !was && ferror(fp));                                   \
+			uw_stdio_ended(fp, &g, #name, !was && UW_LIBC(ferror)(fp));                          \
 	}
 
 WRAP_VOID(perror, (const char *s), s)
@@ -68,13 +69,13 @@ UW_EXPORT void warnx(const char *f, ...)
 UW_EXPORT void verr(int status, const char *f, va_list ap)
 {
 	vwarn(f, ap);
-	exit(status);
+	UW_LIBC(exit)(status);
 }
 
 UW_EXPORT void verrx(int status, const char *f, va_list ap)
 {
 	vwarnx(f, ap);
-	exit(status);
+	UW_LIBC(exit)(status);
 }
 
 UW_EXPORT void err(int status, const char *f, ...)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdio_ext.h>
 
+#include "libc.h"
 #include "clock.h"
 #include "lazy.h"
 #include "log.h"
@@ -82,11 +83,11 @@ static void set_error(FILE *fp)
 static void broken(FILE *fp)
 {
 	int saved = errno;
-	flockfile(fp);
-	__fpurge(fp);
-	setvbuf(fp, NULL, _IONBF, 0);
+	UW_LIBC(flockfile)(fp);
+	UW_LIBC(__fpurge)(fp);
+	UW_LIBC(setvbuf)(fp, NULL, _IONBF, 0);
 	set_error(fp);
-	funlockfile(fp);
+	UW_LIBC(funlockfile)(fp);
 	errno = saved;
 }
 
@@ -122,17 +123,17 @@ WRAP_INT(fputc, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(fputc_unlocked, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(putc, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(putc_unlocked, (int c, FILE *fp), fp, c, fp)
-WRAP_INT(puts, (const char *s), stdout, s)
-WRAP_INT(putchar, (int c), stdout, c)
-WRAP_INT(putchar_unlocked, (int c), stdout, c)
+WRAP_INT(puts, (const char *s), *UW_LIBC(stdout), s)
+WRAP_INT(putchar, (int c), *UW_LIBC(stdout), c)
+WRAP_INT(putchar_unlocked, (int c), *UW_LIBC(stdout), c)
 WRAP_INT(vfprintf, (FILE * fp, const char *f, va_list ap), fp, fp, f, ap)
-WRAP_INT(vprintf, (const char *f, va_list ap), stdout, f, ap)
+WRAP_INT(vprintf, (const char *f, va_list ap), *UW_LIBC(stdout), f, ap)
 #ifdef __GLIBC__
 WRAP_INT(_IO_putc, (int c, FILE *fp), fp, c, fp)
 /* What the inline putc_unlocked of <bits/stdio.h> calls when the buffer is full. */
 WRAP_INT(__overflow, (FILE * fp, int c), fp, fp, c)
 WRAP_INT(__vfprintf_chk, (FILE * fp, int flag, const char *f, va_list ap), fp, fp, flag, f, ap)
-WRAP_INT(__vprintf_chk, (int flag, const char *f, va_list ap), stdout, flag, f, ap)
+WRAP_INT(__vprintf_chk, (int flag, const char *f, va_list ap), *UW_LIBC(stdout), flag, f, ap)
 #endif
 
 /* The variadic forms, each through its v-form above. */
@@ -195,7 +196,7 @@ WRAP_FWRITE(fwrite_unlocked)
 #define WRAP_FLUSH(name)                                                                                     \
 	UW_EXPORT int name(FILE *fp)                                                                         \
 	{                                                                                                    \
-		if (!fp || __fpending(fp) == 0)                                                              \
+		if (!fp || UW_LIBC(__fpending)(fp) == 0)                                                     \
 			return REAL(name, fp);                                                               \
 		struct guard g;                                                                              \
 		int k = uw_stdio_enter(fp, &g);                                                              \
@@ -214,7 +215,7 @@ WRAP_FLUSH(fflush_unlocked)
  * flush is done first, through the guard, while the fd is still ours to mark. */
 UW_EXPORT int fclose(FILE *fp)
 {
-	if (!fp || __fpending(fp) == 0)
+	if (!fp || UW_LIBC(__fpending)(fp) == 0)
 		return REAL(fclose, fp);
 	struct guard g;
 	int k = uw_stdio_enter(fp, &g);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "lazy.h"
+#include "libc.h"
 #include "route.h"
 
 /* The real function, or (if it cannot be found: a resolution re-entered from
@@ -40,7 +41,7 @@ static inline int uw_stream_fd(FILE *fp)
 static inline int uw_stream_fd(FILE *fp)
 {
 	int saved = errno;
-	int fd = fileno(fp);
+	int fd = UW_LIBC(fileno)(fp);
 	errno = saved;
 	return fd;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <wchar.h>
 
+#include "libc.h"
 #include "stdio_guarded.h"
 
 typedef int (*fputws_fn)(const wchar_t *, FILE *);
@@ -42,13 +43,13 @@ WRAP_WINT(fputwc, (wchar_t c, FILE *fp), fp, c, fp)
 WRAP_WINT(fputwc_unlocked, (wchar_t c, FILE *fp), fp, c, fp)
 WRAP_WINT(putwc, (wchar_t c, FILE *fp), fp, c, fp)
 WRAP_WINT(putwc_unlocked, (wchar_t c, FILE *fp), fp, c, fp)
-WRAP_WINT(putwchar, (wchar_t c), stdout, c)
-WRAP_WINT(putwchar_unlocked, (wchar_t c), stdout, c)
+WRAP_WINT(putwchar, (wchar_t c), *UW_LIBC(stdout), c)
+WRAP_WINT(putwchar_unlocked, (wchar_t c), *UW_LIBC(stdout), c)
 WRAP_INT(vfwprintf, (FILE * fp, const wchar_t *f, va_list ap), fp, fp, f, ap)
-WRAP_INT(vwprintf, (const wchar_t *f, va_list ap), stdout, f, ap)
+WRAP_INT(vwprintf, (const wchar_t *f, va_list ap), *UW_LIBC(stdout), f, ap)
 #ifdef __GLIBC__
 WRAP_INT(__vfwprintf_chk, (FILE * fp, int flag, const wchar_t *f, va_list ap), fp, fp, flag, f, ap)
-WRAP_INT(__vwprintf_chk, (int flag, const wchar_t *f, va_list ap), stdout, flag, f, ap)
+WRAP_INT(__vwprintf_chk, (int flag, const wchar_t *f, va_list ap), *UW_LIBC(stdout), flag, f, ap)
 #endif
 
 /* The variadic forms, each through its v-form above. */

@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "backtrace.h"
 
 #include <dlfcn.h>
@@ -48,7 +49,7 @@ void uw_backtrace_load(void)
 	    "");
 	return;
 #endif
-	if (!dladdr((void *)&uw_backtrace_load, &self) || self.dli_fname == NULL) {
+	if (!UW_LIBC(dladdr)((void *)&uw_backtrace_load, &self) || self.dli_fname == NULL) {
 		say("the directory of libunwedge.so is unknown", "");
 		return;
 	}
@@ -62,16 +63,16 @@ void uw_backtrace_load(void)
 	memcpy(path + dir, UWBT_FILE, sizeof UWBT_FILE);
 	/* Local: libunwind's _Unwind_* and backtrace() must not interpose the
 	 * application's. Now: no lazy binding later, in a signal handler. */
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = UW_LIBC(dlopen)(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
-		const char *why = dlerror();
+		const char *why = UW_LIBC(dlerror)();
 		say("the helper cannot be loaded: ", why ? why : path);
 		return;
 	}
 	uwbt_entry_fn entry = (uwbt_entry_fn)dlsym(h, UWBT_ENTRY);
 	if (entry == NULL) {
 		say("the helper lacks its entry point: ", path);
-		dlclose(h);
+		UW_LIBC(dlclose)(h);
 		return;
 	}
 	char err[256] = "";

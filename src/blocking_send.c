@@ -1,3 +1,4 @@
+#include "sys.h"
 #include "blocking_send.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@ static ssize_t result(struct uw_call *c, int err)
 static void raise_sigpipe(void)
 {
 	/* The kernel sends SIGPIPE to the writing thread; so do we. */
-	syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
+	syscall(SYS_tgkill, uw_sys_getpid(), (pid_t)syscall(SYS_gettid), SIGPIPE);
 }
 
 /* What an attempt's r (and errno) means: the call's result, or GOING_ON when
@@ -80,14 +81,9 @@ static ssize_t wait_room(struct uw_call *c)
 {
 	for (;;) {
 		int64_t left = 0;
-		switch (uw_call_due(c, uw_seams.now(), &left)) {
-		case UW_EXPIRY_APP:
-			return result(c, EAGAIN);
-		case UW_EXPIRY_OURS:
-			return result(c, ETIMEDOUT);
-		default:
-			break;
-		}
+		int expired = uw_call_due(c, uw_seams.now(), &left);
+		if (expired)
+			return result(c, expired);
 		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 		int pr = uw_seams.poll(&p, 1, uw_deadline_poll_ms(left));
 		if (pr > 0)

@@ -3,6 +3,8 @@
 #include <errno.h>
 
 #include "event.h"
+#include "fdtable.h"
+#include "peers.h"
 #include "policy.h"
 #include "runtime.h"
 #include "sockstate.h"
@@ -10,6 +12,10 @@
 
 void uw_call_wait_begins(struct uw_call *c)
 {
+	/* A user timeout of ours may end this connection while it waits: keep its
+	 * addresses for the event, while they can still be read. */
+	if (c->e & UW_E_UTO_OURS)
+		uw_peer_remember(c->fd, uw_e_inode(c->e));
 	/* No deadline (a rule says off, or only UNWEDGE_WARN_AFTER is on): the
 	 * clock still runs, for the slow-call event. */
 	uint32_t deadline_ms = uw_policy_timeout_ms(c->fd, &c->e);
@@ -33,7 +39,7 @@ static void log_event(const struct uw_call *c, enum uw_event_kind kind, int64_t 
 	uw_event_log(&ev);
 }
 
-enum uw_expiry uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
+int uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
 {
 	enum uw_expiry x = uw_deadline_due(&c->dl, now, left_ns);
 	if (x == UW_EXPIRY_CROSSED) {
@@ -45,8 +51,9 @@ enum uw_expiry uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns)
 	if (x == UW_EXPIRY_OURS) {
 		c->dl.fired = true;
 		uw_timeout_fire(c, uw_deadline_waited_ms(&c->dl, now));
+		return ETIMEDOUT;
 	}
-	return x;
+	return x == UW_EXPIRY_APP ? EAGAIN : 0;
 }
 
 void uw_call_ended(const struct uw_call *c, ssize_t out, int err, int64_t now)

@@ -43,11 +43,12 @@ struct uw_call_ops {
  * SO_SNDTIMEO, once per call. */
 void uw_call_wait_begins(struct uw_call *c);
 
-/* Which expiry ends the call at now. Observe mode's crossing is logged here and
- * the wait goes on (UW_EXPIRY_NONE); our own expiry is fired here (the socket
- * marked, logged, shut down if so configured) before UW_EXPIRY_OURS returns.
- * With UW_EXPIRY_NONE, *left_ns is the time left to wait. */
-enum uw_expiry uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns);
+/* Does an expiry end the call at now? 0: no, wait *left_ns more; else the
+ * errno the call ends with: EAGAIN (the application's SO_SNDTIMEO, as the
+ * kernel gives it) or ETIMEDOUT (ours, fired here: the socket marked, logged,
+ * shut down if so configured). Observe mode's crossing is logged here and the
+ * wait goes on. */
+int uw_call_due(struct uw_call *c, int64_t now, int64_t *left_ns);
 
 /* The call ended and returned out (errno err): the one event for a call that
  * waited, unless it timed out (already logged): observe mode's "completed", or

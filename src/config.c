@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -159,7 +160,7 @@ static int fail(char *err, size_t errlen, const char *label, const char *value, 
 	char v[400];
 	uw_config_printable(v, sizeof v, value);
 	if (err && errlen)
-		snprintf(err, errlen, "%s='%s' is invalid: %s", label, v, why);
+		UW_LIBC(snprintf)(err, errlen, "%s='%s' is invalid: %s", label, v, why);
 	return -1;
 }
 
@@ -193,7 +194,8 @@ static int bad(const struct input *in, const char *why)
 static int expected(const struct input *in)
 {
 	char buf[200];
-	snprintf(buf, sizeof buf, "%s%s", *in->value ? "expected " : "empty; expected ", in->o->values);
+	UW_LIBC(snprintf)
+	(buf, sizeof buf, "%s%s", *in->value ? "expected " : "empty; expected ", in->o->values);
 	return bad(in, buf);
 }
 
@@ -204,7 +206,7 @@ static int set_duration(struct uw_config *c, const struct input *in)
 	enum uw_duration_result r = uw_duration_parse(in->value, &ms, &why);
 	if (r == UW_DURATION_BAD) {
 		char buf[240];
-		snprintf(buf, sizeof buf, "%s; expected %s", why, in->o->values);
+		UW_LIBC(snprintf)(buf, sizeof buf, "%s; expected %s", why, in->o->values);
 		return bad(in, buf);
 	}
 	*(uint32_t *)in->field = r == UW_DURATION_OFF ? 0 : (uint32_t)ms;
@@ -288,12 +290,12 @@ static int keepalive_seconds(const struct input *in, const char *part, const cha
 	const char *why = NULL;
 	char buf[200];
 	if (uw_duration_parse(part, &ms, &why) == UW_DURATION_BAD)
-		snprintf(buf, sizeof buf, "%s '%s': %s (IDLE,INTERVAL,COUNT such as 30s,5s,3)", name, part,
-			 why);
-	else if (ms == 0 || ms % 1000 || ms / 1000 > 32767)
-		snprintf(buf, sizeof buf, "%s must be whole seconds from 1s to 32767s (IDLE,INTERVAL,COUNT)",
-			 name);
-	else {
+		UW_LIBC(snprintf)
+	(buf, sizeof buf, "%s '%s': %s (IDLE,INTERVAL,COUNT such as 30s,5s,3)", name, part, why);
+	else if (ms == 0 || ms % 1000 || ms / 1000 > 32767) UW_LIBC(snprintf)(
+		buf, sizeof buf, "%s must be whole seconds from 1s to 32767s (IDLE,INTERVAL,COUNT)", name);
+	else
+	{
 		*out = (uint16_t)(ms / 1000);
 		return 0;
 	}
@@ -416,7 +418,7 @@ int uw_config_from_env(struct uw_config *c, const char *(*get)(const char *name)
 static void show_duration(uint32_t ms, char *buf, size_t len)
 {
 	if (ms == 0)
-		snprintf(buf, len, "off");
+		UW_LIBC(snprintf)(buf, len, "off");
 	else
 		uw_duration_format(ms, buf, len);
 }
@@ -429,35 +431,37 @@ static void show_kind(const struct uw_config *c, const struct uw_option *o, char
 		show_duration(*(const uint32_t *)field, buf, len);
 		return;
 	case UW_KIND_CHOICE:
-		snprintf(buf, len, "%s", o->words[*(const bool *)field ? 1 : 0]);
+		UW_LIBC(snprintf)(buf, len, "%s", o->words[*(const bool *)field ? 1 : 0]);
 		return;
 	case UW_KIND_LOG:
-		snprintf(buf, len, "%s",
-			 c->log_off	  ? "off"
-			 : c->log_syslog  ? "syslog"
-			 : c->log_path[0] ? c->log_path
-					  : "stderr");
+		UW_LIBC(snprintf)
+		(buf, len, "%s",
+		 c->log_off	  ? "off"
+		 : c->log_syslog  ? "syslog"
+		 : c->log_path[0] ? c->log_path
+				  : "stderr");
 		return;
 	case UW_KIND_RATE:
 		if (c->log_rate == 0)
-			snprintf(buf, len, "off");
+			UW_LIBC(snprintf)(buf, len, "off");
 		else
-			snprintf(buf, len, "%u/%s", c->log_rate, c->log_rate_ms == 1000 ? "s" : "m");
+			UW_LIBC(snprintf)(buf, len, "%u/%s", c->log_rate, c->log_rate_ms == 1000 ? "s" : "m");
 		return;
 	case UW_KIND_RULES:
 		uw_rules_format(&c->rules, buf, len);
 		return;
 	case UW_KIND_NAMES:
-		snprintf(buf, len, "%s", (const char *)field); /* empty: any program, or none */
+		UW_LIBC(snprintf)(buf, len, "%s", (const char *)field); /* empty: any program, or none */
 		return;
 	case UW_KIND_KEEPALIVE:
 		if (c->keep_cnt == 0)
-			snprintf(buf, len, "off");
+			UW_LIBC(snprintf)(buf, len, "off");
 		else
-			snprintf(buf, len, "%us,%us,%u", c->keep_idle_s, c->keep_intvl_s, c->keep_cnt);
+			UW_LIBC(snprintf)
+		(buf, len, "%us,%us,%u", c->keep_idle_s, c->keep_intvl_s, c->keep_cnt);
 		return;
 	}
-	snprintf(buf, len, "?");
+	UW_LIBC(snprintf)(buf, len, "?");
 }
 
 void uw_config_show(const struct uw_config *c, enum uw_opt opt, char *buf, size_t len)

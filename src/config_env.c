@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "config_env.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ static void report_unknown(const char *e, void (*unknown)(void *, const char *),
 {
 	char name[128];
 	size_t n = strcspn(e, "=");
-	snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), e);
+	UW_LIBC(snprintf)(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), e);
 	if (unknown)
 		unknown(ctx, name);
 }
@@ -64,16 +65,18 @@ void uw_config_env_digest(char *const *envp, char out[17])
 	for (char *const *e = envp; e && *e; e++)
 		if (starts(*e, "UNWEDGE_") && !uw_config_env_internal(*e))
 			sum += fnv1a(*e); /* a sum: the order of the environment does not matter */
-	snprintf(out, 17, "%016llx", (unsigned long long)sum);
+	UW_LIBC(snprintf)(out, 17, "%016llx", (unsigned long long)sum);
 }
 
 bool uw_config_env_warned(char *const *envp)
 {
-	char digest[17];
-	uw_config_env_digest(envp, digest);
+	/* The digest only when there is one to compare with: every process pays this. */
 	for (char *const *e = envp; e && *e; e++)
-		if (starts(*e, UW_ENV_WARNED "="))
+		if (starts(*e, UW_ENV_WARNED "=")) {
+			char digest[17];
+			uw_config_env_digest(envp, digest);
 			return strcmp(*e + sizeof UW_ENV_WARNED, digest) == 0;
+		}
 	return false;
 }
 
@@ -96,10 +99,11 @@ static void note_shadowed(const struct uw_config *c, void (*note)(void *, const 
 	for (int j = uw_rules_shadowed(&c->rules, 0, &by); j >= 0;
 	     j = uw_rules_shadowed(&c->rules, (unsigned)j + 1, &by)) {
 		char msg[200];
-		snprintf(msg, sizeof msg,
-			 "UNWEDGE_RULES: rule %d can never decide: rule %u before it matches every socket it "
-			 "matches (the first matching rule decides)",
-			 j + 1, by + 1);
+		UW_LIBC(snprintf)
+		(msg, sizeof msg,
+		 "UNWEDGE_RULES: rule %d can never decide: rule %u before it matches every socket it "
+		 "matches (the first matching rule decides)",
+		 j + 1, by + 1);
 		note(ctx, msg, false);
 	}
 }
@@ -132,6 +136,6 @@ bool uw_config_log_problem(const struct uw_config *c, char *msg, size_t len)
 	if (!c->log_path[0] || !uw_log_target_problem(c->log_path, why, sizeof why))
 		return false;
 	uw_config_printable(path, sizeof path, c->log_path);
-	snprintf(msg, len, "UNWEDGE_LOG=%s %s: the events would go to stderr instead", path, why);
+	UW_LIBC(snprintf)(msg, len, "UNWEDGE_LOG=%s %s: the events would go to stderr instead", path, why);
 	return true;
 }

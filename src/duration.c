@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "duration.h"
 
 #include <stddef.h>
@@ -116,17 +117,17 @@ void uw_duration_format(uint64_t ms, char *buf, size_t len)
 {
 	unsigned long long v = (unsigned long long)ms;
 	if (v % 3600000 == 0)
-		snprintf(buf, len, "%lluh", v / 3600000);
+		UW_LIBC(snprintf)(buf, len, "%lluh", v / 3600000);
 	else if (v % 60000 == 0)
-		snprintf(buf, len, "%llum", v / 60000);
+		UW_LIBC(snprintf)(buf, len, "%llum", v / 60000);
 	else if (v % 1000 == 0)
-		snprintf(buf, len, "%llus", v / 1000);
+		UW_LIBC(snprintf)(buf, len, "%llus", v / 1000);
 	else if (v < 1000)
-		snprintf(buf, len, "%llums", v);
+		UW_LIBC(snprintf)(buf, len, "%llums", v);
 	else {
 		unsigned frac = (unsigned)(v % 1000), digits = 3;
 		for (; frac % 10 == 0; frac /= 10)
 			digits--;
-		snprintf(buf, len, "%llu.%0*us", v / 1000, (int)digits, frac);
+		UW_LIBC(snprintf)(buf, len, "%llu.%0*us", v / 1000, (int)digits, frac);
 	}
 }

@@ -6,9 +6,11 @@
 /* errno_names.h is generated from the compiler's own <errno.h> (Makefile):
  * one UW_ERRNO(NAME) per name defined as a number, so the aliases
  * (EWOULDBLOCK, EDEADLOCK, ENOTSUP) give way to the names glibc reports. */
+/* Names in place, not pointers: no relocation for the loader to apply at every
+ * start (a name too long for the array does not compile). */
 static const struct {
 	int value;
-	const char *name;
+	char name[16];
 } names[] = {
 #define UW_ERRNO(n) {n, #n},
 #include "errno_names.h"

@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "event.h"
 
 #include "event_facts.h"
@@ -16,6 +18,7 @@
 #include "fdtable.h"
 #include "fmt.h"
 #include "log.h"
+#include "peers.h"
 #include "runtime.h"
 #include "stats.h"
 #include "tls_call.h"
@@ -52,11 +55,14 @@ static void gather_addr(int fd, long which, struct sockaddr_storage *ss, socklen
 
 void uw_event_gather(const struct uw_event *ev, bool with_stack, struct uw_event_facts *f)
 {
-	f->pid = (uint64_t)getpid();
-	f->program = program_invocation_short_name;
+	f->pid = (uint64_t)uw_sys_getpid();
+	f->program = *UW_LIBC(program_invocation_short_name);
 	clock_gettime(CLOCK_REALTIME, &f->time);
 	gather_addr(ev->fd, SYS_getsockname, &f->local, &f->local_len);
 	gather_addr(ev->fd, SYS_getpeername, &f->peer, &f->peer_len);
+	/* A connection the kernel ended no longer says where it went. */
+	if (f->peer_len == 0)
+		uw_peer_recall(uw_e_inode(ev->e), &f->local, &f->local_len, &f->peer, &f->peer_len);
 	struct uw_tls_call *tls = uw_tls_call_for(ev->fd);
 	/* TLSEXT_NAMETYPE_host_name is 0 */
 	f->tls_server = tls && uw_tls_api.get_servername ? uw_tls_api.get_servername(tls->ssl, 0) : NULL;
@@ -112,13 +118,13 @@ __attribute__((destructor)) static void say_suppressed(void)
 		uw_buf_str(&b, "{\"time\":\"");
 		uw_buf_utc_now(&b);
 		uw_buf_str(&b, "\",\"event\":\"suppressed\",\"pid\":");
-		uw_buf_u64(&b, (uint64_t)getpid());
+		uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 		uw_buf_str(&b, ",\"suppressed\":");
 		uw_buf_u64(&b, dropped);
 		uw_buf_str(&b, "}");
 	} else {
 		uw_buf_str(&b, "unwedge: log lines suppressed by UNWEDGE_LOG_RATE: pid=");
-		uw_buf_u64(&b, (uint64_t)getpid());
+		uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 		uw_buf_str(&b, " suppressed=");
 		uw_buf_u64(&b, dropped);
 	}

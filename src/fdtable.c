@@ -1,3 +1,4 @@
+#include "sys.h"
 #include "fdtable.h"
 
 #include <stdatomic.h>
@@ -13,27 +14,46 @@ typedef struct uw_fd_table table_t;
 
 /* Read inline by uw_fd_load on every write; aux only on slow paths. */
 struct uw_fd_table uw_fd_entries;
+_Atomic uint64_t uw_fd_low[UW_FD_LOW];
+/* Which pages of uw_fd_low were ever written: the walks below skip the others. */
+static _Atomic uint32_t low_touched;
+#define LOW_PAGES (UW_FD_LOW / PAGE_FDS)
 static table_t aux;
 #define entries uw_fd_entries
+
+/* A page of the main table by its number, or NULL if never written. */
+static word *main_page(unsigned d)
+{
+	if (d < LOW_PAGES)
+		return (atomic_load_explicit(&low_touched, memory_order_acquire) >> d) & 1
+			       ? &uw_fd_low[d << PAGE_BITS]
+			       : NULL;
+	return atomic_load_explicit(&entries.dir[d], memory_order_acquire);
+}
 
 static word *page_of(table_t *t, int fd, bool create)
 {
 	if (fd < 0 || (unsigned)fd >= DIR_SIZE * PAGE_FDS)
 		return NULL;
 	unsigned d = (unsigned)fd >> PAGE_BITS;
+	if (t == &entries && d < LOW_PAGES) {
+		if (create)
+			atomic_fetch_or_explicit(&low_touched, 1u << d, memory_order_acq_rel);
+		return &uw_fd_low[d << PAGE_BITS];
+	}
 	word *p = atomic_load_explicit(&t->dir[d], memory_order_acquire);
 	if (p || !create)
 		return p;
 	/* mmap, not malloc: this can run inside a signal handler. */
-	void *m = mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
+	void *m = uw_sys_mmap(NULL, PAGE_FDS * sizeof(word), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
 	word *expected = NULL;
 	if (atomic_compare_exchange_strong_explicit(&t->dir[d], &expected, (word *)m, memory_order_acq_rel,
 						    memory_order_acquire))
 		return (word *)m;
-	munmap(m, PAGE_FDS * sizeof(word));
+	uw_sys_munmap(m, PAGE_FDS * sizeof(word));
 	return expected;
 }
 
@@ -88,7 +108,7 @@ void uw_fd_replace_range(unsigned lo, unsigned hi)
 	 * in flight on one of their fds that its result is stale. */
 	atomic_fetch_add_explicit(&range_epoch, 1, memory_order_acq_rel);
 	for (unsigned d = lo >> PAGE_BITS; d < DIR_SIZE && d <= (hi >> PAGE_BITS); d++) {
-		word *p = atomic_load_explicit(&entries.dir[d], memory_order_acquire);
+		word *p = main_page(d);
 		if (!p)
 			continue;
 		for (unsigned i = 0; i < PAGE_FDS; i++) {
@@ -120,7 +140,7 @@ void uw_fd_update_flags(int fd, uint64_t expected, uint64_t set, uint64_t clear)
 void uw_fd_for_inode(uint32_t inode, void (*fn)(int fd, uint64_t e, void *arg), void *arg)
 {
 	for (unsigned d = 0; d < DIR_SIZE; d++) {
-		word *p = atomic_load_explicit(&entries.dir[d], memory_order_acquire);
+		word *p = main_page(d);
 		if (!p)
 			continue;
 		for (unsigned i = 0; i < PAGE_FDS; i++) {
@@ -129,6 +149,14 @@ void uw_fd_for_inode(uint32_t inode, void (*fn)(int fd, uint64_t e, void *arg), 
 				fn((int)((d << PAGE_BITS) | i), e, arg);
 		}
 	}
+}
+
+uint64_t uw_fd_load_high(int fd)
+{
+	if ((unsigned)fd >= DIR_SIZE * PAGE_FDS)
+		return 0;
+	word *p = atomic_load_explicit(&entries.dir[(unsigned)fd >> PAGE_BITS], memory_order_acquire);
+	return p ? atomic_load_explicit(&p[(unsigned)fd & (PAGE_FDS - 1)], memory_order_acquire) : 0;
 }
 
 uint64_t uw_fd_aux_load(int fd)

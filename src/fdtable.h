@@ -53,22 +53,28 @@ static inline bool uw_kind_is_socket(enum uw_kind k)
 #define UW_FD_PAGE_BITS 12
 #define UW_FD_PAGE_FDS	(1u << UW_FD_PAGE_BITS)
 #define UW_FD_DIR_SIZE	(1u << 16) /* 2^28 fds: past any RLIMIT_NOFILE Linux allows */
+/* The first 2^16 fds (nearly every program's) live in one flat array in .bss:
+ * one load, no directory. Untouched, it costs no memory: the kernel gives a
+ * page only when a word on it is first written. */
+#define UW_FD_LOW (1u << 16)
 
 struct uw_fd_table {
 	_Atomic(_Atomic uint64_t *) dir[UW_FD_DIR_SIZE];
 };
 
 extern struct uw_fd_table uw_fd_entries __attribute__((visibility("hidden")));
+extern _Atomic uint64_t uw_fd_low[UW_FD_LOW] __attribute__((visibility("hidden")));
+
+/* The word of an fd past the flat array (0 when never touched). */
+uint64_t uw_fd_load_high(int fd);
 
 /* The word for fd (0 for fds out of range or never touched). Inline: this is
- * the whole cost of a write to a non-socket, a dozen instructions. */
+ * the whole cost of a write to a non-socket, ten instructions. */
 static inline uint64_t uw_fd_load(int fd)
 {
-	if ((unsigned)fd >= UW_FD_DIR_SIZE * UW_FD_PAGE_FDS)
-		return 0;
-	_Atomic uint64_t *p = atomic_load_explicit(&uw_fd_entries.dir[(unsigned)fd >> UW_FD_PAGE_BITS],
-						   memory_order_acquire);
-	return p ? atomic_load_explicit(&p[(unsigned)fd & (UW_FD_PAGE_FDS - 1)], memory_order_acquire) : 0;
+	if (__builtin_expect((unsigned)fd < UW_FD_LOW, 1))
+		return atomic_load_explicit(&uw_fd_low[(unsigned)fd], memory_order_acquire);
+	return uw_fd_load_high(fd);
 }
 
 /* Replaces old with desired unless someone changed the word meanwhile. desired

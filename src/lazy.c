@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "lazy.h"
 
 #include <dlfcn.h>
@@ -14,7 +15,7 @@ static bool is_ours(const void *p)
 {
 	static char anchor;
 	Dl_info mine, theirs;
-	if (!dladdr(&anchor, &mine) || !dladdr(p, &theirs))
+	if (!UW_LIBC(dladdr)(&anchor, &mine) || !UW_LIBC(dladdr)(p, &theirs))
 		return false;
 	return mine.dli_fbase == theirs.dli_fbase;
 }
@@ -25,13 +26,13 @@ static void *from_object(const char *path, const char *name)
 		return NULL;
 	/* RTLD_NOLOAD: only objects already there; the reference is kept so the
 	 * function we return cannot be unloaded under us. */
-	void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	void *h = UW_LIBC(dlopen)(path, RTLD_LAZY | RTLD_NOLOAD);
 	if (!h)
 		return NULL;
 	void *p = dlsym(h, name);
 	if (p && !is_ours(p))
 		return p;
-	dlclose(h);
+	UW_LIBC(dlclose)(h);
 	return NULL;
 }
 
@@ -64,7 +65,7 @@ void *uw_lazy_resolve(const char *name, const void *caller)
 		p = NULL;
 	if (!p && caller) {
 		Dl_info di;
-		if (dladdr(caller, &di))
+		if (UW_LIBC(dladdr)(caller, &di))
 			p = from_object(di.dli_fname, name);
 	}
 	if (!p) {
@@ -72,13 +73,13 @@ void *uw_lazy_resolve(const char *name, const void *caller)
 		 * dl_iterate_phdr's lock. */
 		static struct names n; /* 8 KiB: not on a stack that may be small */
 		static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-		pthread_mutex_lock(&lock);
+		UW_LIBC(pthread_mutex_lock)(&lock);
 		n.used = 0;
 		n.count = 0;
 		dl_iterate_phdr(collect, &n);
 		for (size_t off = 0; !p && off < n.used; off += strlen(n.buf + off) + 1)
 			p = from_object(n.buf + off, name);
-		pthread_mutex_unlock(&lock);
+		UW_LIBC(pthread_mutex_unlock)(&lock);
 	}
 	resolving = 0;
 	return p;

@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "log.h"
 
 #include <errno.h>
@@ -73,7 +75,7 @@ static void to_syslog(const char *line, size_t len)
 	struct uw_buf b;
 	uw_buf_init(&b, head, sizeof head);
 	uw_buf_str(&b, SYSLOG_PRI "unwedge[");
-	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 	uw_buf_str(&b, "]: ");
 	/* The line itself starts with "unwedge: " in text form. */
 	if (len >= 9 && memcmp(line, "unwedge: ", 9) == 0)

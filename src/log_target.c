@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "log_target.h"
 
 #include <errno.h>
@@ -26,7 +28,7 @@ static const char *type_problem(mode_t m)
 static const char *directory_problem(const char *path)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
+	UW_LIBC(snprintf)(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
 		return NULL;
@@ -35,12 +37,12 @@ static const char *directory_problem(const char *path)
 	else
 		*slash = 0;
 	struct stat st;
-	if (stat(dir, &st) != 0)
+	if (uw_sys_stat(dir, &st) != 0)
 		return errno == ENOENT ? "cannot be created: its directory does not exist"
 				       : "cannot be created: its directory cannot be reached";
 	if (!S_ISDIR(st.st_mode))
 		return "cannot be created: its directory is not a directory";
-	if (access(dir, W_OK | X_OK) != 0)
+	if (uw_sys_access(dir, W_OK | X_OK) != 0)
 		return "cannot be created: its directory is not writable";
 	return NULL;
 }
@@ -49,7 +51,7 @@ bool uw_log_target_problem(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
 	const char *p;
-	bool exists = lstat(path, &st) == 0;
+	bool exists = uw_sys_lstat(path, &st) == 0;
 	if (exists)
 		p = type_problem(st.st_mode);
 	else if (errno == ENOENT)
@@ -57,9 +59,9 @@ bool uw_log_target_problem(const char *path, char *why, size_t whylen)
 	else
 		p = errno == ENOTDIR ? "cannot be created: a part of its directory is not a directory"
 				     : "cannot be reached";
-	if (!p && exists && access(path, W_OK) != 0)
+	if (!p && exists && uw_sys_access(path, W_OK) != 0)
 		p = "is not writable";
 	if (p)
-		snprintf(why, whylen, "%s", p);
+		UW_LIBC(snprintf)(why, whylen, "%s", p);
 	return p != NULL;
 }

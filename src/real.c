@@ -7,6 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "elf_next.h"
+#include "libc.h"
+
 /* The raw system calls that stand in for libc until uw_real_bind. */
 #define UW_REAL_STUB(name, ret, params, args, sysno)                                                         \
 	static ret stub_##name params                                                                        \
@@ -58,10 +61,14 @@ void uw_real_bind(void)
 	if (atomic_load(&bound))
 		return;
 	struct uw_real r = uw_real;
-	/* A symbol this libc lacks keeps its stub. */
+	/* The objects' own hash tables first; dlsym for what they cannot answer.
+	 * A symbol this libc lacks keeps its stub. */
+	const struct uw_elf_objects *objs = uw_libc_objects();
 #define UW_REAL_BIND(name, ret, params, ...)                                                                 \
 	{                                                                                                    \
-		void *f = dlsym(RTLD_NEXT, #name);                                                           \
+		void *f = uw_elf_next(objs, #name);                                                          \
+		if (!f)                                                                                      \
+			f = dlsym(RTLD_NEXT, #name);                                                         \
 		if (f)                                                                                       \
 			r.name = (ret(*) params)f;                                                           \
 	}

@@ -74,7 +74,7 @@ struct uw_real {
 #undef UW_REAL_FIELD
 };
 
-extern struct uw_real uw_real;
+extern struct uw_real uw_real __attribute__((visibility("hidden")));
 
 /* Binds every symbol libc has (idempotent); the others keep their stub. Call
  * from a constructor, not from a wrapper. */

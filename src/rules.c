@@ -1,3 +1,4 @@
+#include "libc.h"
 #include "rules.h"
 
 #include <arpa/inet.h>
@@ -61,12 +62,12 @@ static int parse_net(struct uw_rule *r, const char *s, size_t n)
 			bits = bits * 10 + (slash[1 + i] - '0');
 		}
 	}
-	if (inet_pton(AF_INET, buf, r->net) == 1) {
+	if (UW_LIBC(inet_pton)(AF_INET, buf, r->net) == 1) {
 		r->net_af = AF_INET;
 		if (bits > 32)
 			return -1;
 		r->net_bits = (uint8_t)(bits < 0 ? 32 : bits);
-	} else if (inet_pton(AF_INET6, buf, r->net) == 1) {
+	} else if (UW_LIBC(inet_pton)(AF_INET6, buf, r->net) == 1) {
 		r->net_af = AF_INET6;
 		if (bits > 128)
 			return -1;
@@ -81,7 +82,7 @@ static int parse_net(struct uw_rule *r, const char *s, size_t n)
 static int fail(char *why, size_t whylen, unsigned idx, const char *what, const char *s, size_t n)
 {
 	if (why && whylen)
-		snprintf(why, whylen, "rule %u: %s '%.*s'", idx, what, (int)(n > 60 ? 60 : n), s);
+		UW_LIBC(snprintf)(why, whylen, "rule %u: %s '%.*s'", idx, what, (int)(n > 60 ? 60 : n), s);
 	return -1;
 }
 
@@ -227,7 +228,7 @@ int uw_rules_parse(struct uw_rules *rules, const char *value, char *why, size_t 
 			idx++;
 			if (rules->n == UW_RULES_MAX) {
 				if (why && whylen)
-					snprintf(why, whylen, "at most %d rules", UW_RULES_MAX);
+					UW_LIBC(snprintf)(why, whylen, "at most %d rules", UW_RULES_MAX);
 				return -1;
 			}
 			if (parse_rule(&rules->r[rules->n], idx, s, t, why, whylen) != 0)
@@ -360,16 +361,16 @@ void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len)
 			add(buf, len, &o, "unix ");
 		if (r->net_af) {
 			char a[INET6_ADDRSTRLEN];
-			inet_ntop(r->net_af, r->net, a, sizeof a);
-			snprintf(part, sizeof part, "net:%s/%u ", a, r->net_bits);
+			UW_LIBC(inet_ntop)(r->net_af, r->net, a, sizeof a);
+			UW_LIBC(snprintf)(part, sizeof part, "net:%s/%u ", a, r->net_bits);
 			add(buf, len, &o, part);
 		}
 		if (r->port >= 0) {
-			snprintf(part, sizeof part, "port:%d ", r->port);
+			UW_LIBC(snprintf)(part, sizeof part, "port:%d ", r->port);
 			add(buf, len, &o, part);
 		}
 		if (r->lport >= 0) {
-			snprintf(part, sizeof part, "lport:%d ", r->lport);
+			UW_LIBC(snprintf)(part, sizeof part, "lport:%d ", r->lport);
 			add(buf, len, &o, part);
 		}
 		if (r->path[0]) {
@@ -385,9 +386,9 @@ void uw_rules_format(const struct uw_rules *rules, char *buf, size_t len)
 		} else {
 			uint32_t ms = r->timeout_ms;
 			if (ms % 1000 == 0)
-				snprintf(part, sizeof part, "%us", ms / 1000);
+				UW_LIBC(snprintf)(part, sizeof part, "%us", ms / 1000);
 			else
-				snprintf(part, sizeof part, "%ums", ms);
+				UW_LIBC(snprintf)(part, sizeof part, "%ums", ms);
 			add(buf, len, &o, part);
 		}
 	}

@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "runtime.h"
 
 #include <errno.h>
@@ -20,7 +22,7 @@ atomic_bool uw_active;
 static const char *exe_name(void)
 {
 	static char buf[256];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	ssize_t n = uw_sys_readlink("/proc/self/exe", buf, sizeof buf - 1);
 	if (n <= 0)
 		return NULL;
 	buf[n] = 0;
@@ -71,7 +73,7 @@ static bool read_settings(struct uw_config *c, char **envp, struct startup *st)
 	char err[600];
 	/* setuid, setgid or file capabilities: the environment belongs to someone
 	 * less trusted than the process. Run with the defaults, read nothing. */
-	if (getauxval(AT_SECURE)) {
+	if (UW_LIBC(getauxval)(AT_SECURE)) {
 		uw_config_defaults(c);
 		uw_config_finish(c);
 		return true;
@@ -93,21 +95,20 @@ static void mark_warned(char **envp, const struct startup *st)
 	if (!st->said || st->quiet)
 		return;
 	uw_config_env_digest(envp, digest);
-	setenv(UW_ENV_WARNED, digest, 1);
+	UW_LIBC(setenv)(UW_ENV_WARNED, digest, 1);
 }
 
 void uw_runtime_init(char **envp)
 {
-	extern char **environ;
 	struct uw_config c;
 	struct startup st = {0};
 
 	uw_real_bind();
 	if (!envp)
-		envp = environ;
+		envp = *UW_LIBC(environ);
 	bool valid = read_settings(&c, envp, &st);
 	if (valid && (c.only_cmds[0] || c.skip_cmds[0]) &&
-	    !uw_config_cmd_in_scope(&c, program_invocation_short_name, exe_name())) {
+	    !uw_config_cmd_in_scope(&c, *UW_LIBC(program_invocation_short_name), exe_name())) {
 		/* Scoped out by name: the environment passes on to children, which
 		 * decide for themselves. Silent: this is the configuration working. */
 		valid = false;
@@ -139,7 +140,7 @@ void uw_runtime_step_aside(const char *why)
 	struct uw_buf b;
 	uw_buf_init(&b, line, sizeof line - 1);
 	uw_buf_str(&b, "unwedge: pid=");
-	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 	uw_buf_str(&b, ": ");
 	uw_buf_str(&b, why);
 	uw_buf_str(&b, "; unwedge steps aside in this process (the filter may forbid the calls it makes)");

@@ -7,11 +7,11 @@
 
 #include "config.h"
 
-extern struct uw_config uw_cfg;
+extern struct uw_config uw_cfg __attribute__((visibility("hidden")));
 
 /* Set once the settings are read and valid; until then (and for ever when they
  * are invalid) every wrapper passes straight through. */
-extern atomic_bool uw_active;
+extern atomic_bool uw_active __attribute__((visibility("hidden")));
 
 static inline bool uw_is_active(void)
 {

@@ -13,6 +13,6 @@ struct uw_seams {
 	int (*poll)(struct pollfd *fds, nfds_t n, int timeout_ms);
 };
 
-extern struct uw_seams uw_seams;
+extern struct uw_seams uw_seams __attribute__((visibility("hidden")));
 
 #endif

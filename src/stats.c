@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -51,7 +53,7 @@ static void off(const char *what, const char *where, const char *detail)
 	struct uw_buf b;
 	uw_buf_init(&b, line, sizeof line - 1);
 	uw_buf_str(&b, "unwedge: pid=");
-	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 	uw_buf_str(&b, ": live statistics are off in this process: ");
 	uw_buf_str(&b, what);
 	uw_buf_str(&b, where);
@@ -71,10 +73,10 @@ static void sys_close(int fd)
 static uint64_t start_ticks(void)
 {
 	char buf[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	int fd = uw_sys_open("/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	ssize_t n = uw_sys_read(fd, buf, sizeof buf - 1);
 	sys_close(fd);
 	if (n <= 0)
 		return 0;
@@ -96,7 +98,7 @@ static uint64_t start_ticks(void)
 static uint64_t pidns(void)
 {
 	struct stat st;
-	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+	return uw_sys_stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 /* Opens the per-user directory: only one of our own that nobody else can
@@ -104,13 +106,13 @@ static uint64_t pidns(void)
  * Returns its fd, or -1 after one log line. */
 static int own_directory(const char *dir, uid_t uid)
 {
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (uw_sys_mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return off("cannot create ", dir, why(errno)), -1;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = uw_sys_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (dfd < 0)
 		return off("cannot use ", dir, why(errno)), -1;
 	struct stat st;
-	if (fstat(dfd, &st) != 0 || st.st_uid != uid || (st.st_mode & 022)) {
+	if (uw_sys_fstat(dfd, &st) != 0 || st.st_uid != uid || (st.st_mode & 022)) {
 		sys_close(dfd);
 		return off("refusing ", dir,
 			   "it is owned by another user or writable by others (it must be owned by the "
@@ -126,26 +128,26 @@ static int own_directory(const char *dir, uid_t uid)
 static void *map_new_file(int dfd, const char *name, void *at)
 {
 	static char zero[UW_STATS_FILE_SIZE];
-	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = uw_sys_openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
 		/* Left by an earlier process with this pid that did not exit normally,
 		 * or by this very process before it called exec. In a directory only
 		 * we can write to, it is ours to replace (a symbolic link is removed,
 		 * never followed). */
-		unlinkat(dfd, name, 0);
-		fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		uw_sys_unlinkat(dfd, name, 0);
+		fd = uw_sys_openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
 	if (fd < 0)
 		return MAP_FAILED;
-	fchmod(fd, 0600); /* whatever the umask */
+	uw_sys_fchmod(fd, 0600); /* whatever the umask */
 	void *m = MAP_FAILED;
-	if (pwrite(fd, zero, sizeof zero, 0) == (ssize_t)sizeof zero)
-		m = mmap(at, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0),
-			 fd, 0);
+	if (uw_sys_pwrite(fd, zero, sizeof zero, 0) == (ssize_t)sizeof zero)
+		m = uw_sys_mmap(at, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE,
+				MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
 	int err = errno;
 	sys_close(fd);
 	if (m == MAP_FAILED)
-		unlinkat(dfd, name, 0);
+		uw_sys_unlinkat(dfd, name, 0);
 	errno = err;
 	return m;
 }
@@ -158,7 +160,8 @@ static void fill_header(struct uw_stats_file *s, pid_t pid, uid_t uid)
 	s->uid = uid;
 	s->start_ticks = start_ticks();
 	s->pidns = pidns();
-	const char *comm = program_invocation_short_name ? program_invocation_short_name : "";
+	const char *comm = *UW_LIBC(program_invocation_short_name);
+	comm = comm ? comm : "";
 	size_t n = strlen(comm);
 	memcpy(s->comm, comm, n < sizeof s->comm ? n : sizeof s->comm - 1);
 	__atomic_store_n(&s->magic, UW_STATS_MAGIC, __ATOMIC_RELEASE);
@@ -169,8 +172,8 @@ static void fill_header(struct uw_stats_file *s, pid_t pid, uid_t uid)
  * the mapping, or NULL after one log line. */
 static struct uw_stats_file *create(void *at)
 {
-	const uid_t uid = geteuid();
-	const pid_t pid = getpid();
+	const uid_t uid = uw_sys_geteuid();
+	const pid_t pid = uw_sys_getpid();
 	char full[64]; /* the directory, then / and the pid */
 	struct uw_buf b;
 	uw_buf_init(&b, full, sizeof full - 1);
@@ -205,7 +208,8 @@ static void in_child(void)
 	struct uw_stats_file *s = __atomic_load_n(&uw_stats, __ATOMIC_RELAXED);
 	if (!s || create(s))
 		return;
-	mmap(s, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	uw_sys_mmap(s, UW_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		    -1, 0);
 	owner = 0;
 	__atomic_store_n(&uw_stats, NULL, __ATOMIC_RELAXED);
 }
@@ -223,8 +227,8 @@ void uw_stats_start(void)
  * _exit leaves it: `unwedge stat` tells, and removes it. */
 __attribute__((destructor)) static void stats_exit(void)
 {
-	if (__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) && owner == getpid())
-		unlink(path);
+	if (__atomic_load_n(&uw_stats, __ATOMIC_RELAXED) && owner == uw_sys_getpid())
+		uw_sys_unlink(path);
 }
 
 static void count_peer(struct uw_stats_file *s, const char *addr, uint32_t len)

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "event.h"
 #include "fdtable.h"
+#include "peers.h"
 #include "policy.h"
 #include "runtime.h"
 #include "seams.h"
@@ -35,8 +36,12 @@ int uw_stdio_before(int fd)
 	}
 	/* Observe mode changes nothing, and glibc's own write cannot be watched
 	 * without a backstop: stdio is not observed. */
-	if (!(e & UW_E_BACKSTOP) && !uw_cfg.observe && uw_policy_timeout_ms(fd, &e) && uw_fd_is_blocking(fd))
-		uw_backstop_ensure(fd, e);
+	if (!(e & UW_E_BACKSTOP) && !uw_cfg.observe && uw_policy_timeout_ms(fd, &e) &&
+	    uw_fd_is_blocking(fd)) {
+		e = uw_backstop_ensure(fd, e);
+		if (e & UW_E_UTO_OURS)
+			uw_peer_remember(fd, uw_e_inode(e)); /* see uw_call_wait_begins */
+	}
 	return 0;
 }
 

@@ -1,3 +1,5 @@
+#include "libc.h"
+#include "sys.h"
 #include "syslog_client.h"
 
 #include <errno.h>
@@ -38,7 +40,7 @@ static bool wedged;
 
 static void child_after_fork(void)
 {
-	pthread_mutex_init(&lock, NULL);
+	UW_LIBC(pthread_mutex_init)(&lock, NULL);
 }
 
 static void register_atfork(void)
@@ -51,14 +53,14 @@ static void register_atfork(void)
 static void take_lock(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, register_atfork);
-	pthread_mutex_lock(&lock);
+	UW_LIBC(pthread_once)(&once, register_atfork);
+	UW_LIBC(pthread_mutex_lock)(&lock);
 }
 
 static void unlock_cb(void *arg)
 {
 	(void)arg;
-	pthread_mutex_unlock(&lock);
+	UW_LIBC(pthread_mutex_unlock)(&lock);
 }
 
 static void disconnect(void)
@@ -111,7 +113,7 @@ static enum sent send_bounded(const char *buf, size_t len)
 		if (left <= 0)
 			return TIMED_OUT;
 		struct pollfd p = {.fd = sock, .events = POLLOUT};
-		poll(&p, 1, (int)((left + 999999) / 1000000));
+		UW_LIBC(poll)(&p, 1, (int)((left + 999999) / 1000000));
 	}
 	return SENT;
 }
@@ -122,7 +124,7 @@ static void report_timeout(void)
 	struct uw_buf b;
 	uw_buf_init(&b, line, sizeof line - 1);
 	uw_buf_str(&b, "unwedge: syslog timed out: pid=");
-	uw_buf_u64(&b, (uint64_t)getpid());
+	uw_buf_u64(&b, (uint64_t)uw_sys_getpid());
 	uw_buf_str(&b, " socket=" LOG_PATH " waited=");
 	uw_buf_ms(&b, uw_cfg.timeout_ms);
 	uw_buf_str(&b, " action=drop (later messages are dropped at once until the log daemon reads again)");
@@ -132,7 +134,7 @@ static void report_timeout(void)
 
 static void to_console(const char *msg, size_t len)
 {
-	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = uw_sys_open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 	struct iovec v[2] = {{(void *)msg, len}, {"\r\n", 2}};
@@ -148,9 +150,10 @@ static int format_body(char *out, size_t cap, int flag, const char *fmt, va_list
 {
 #ifdef __GLIBC__
 	if (flag > 0)
-		return __vsnprintf_chk(out, cap, flag, cap, fmt, ap);
+		return UW_LIBC_AS(int (*)(char *, size_t, int, size_t, const char *, va_list),
+				  __vsnprintf_chk)(out, cap, flag, cap, fmt, ap);
 #endif
-	return vsnprintf(out, cap, fmt, ap);
+	return UW_LIBC(vsnprintf)(out, cap, fmt, ap);
 }
 
 static void send_locked(int pri, int flag, const char *fmt, va_list ap, int saved_errno);
@@ -167,19 +170,19 @@ static void internal(int pri, const char *fmt, ...)
  * part after the priority and time begins. Returns its length. */
 static size_t header(char *head, size_t cap, int pri, size_t *msgoff)
 {
-	time_t now = time(NULL);
+	time_t now = uw_sys_time();
 	struct tm tm;
-	localtime_r(&now, &tm);
-	int n = snprintf(head, cap, "<%d>%s %2d %02d:%02d:%02d ", pri, months[tm.tm_mon % 12], tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	UW_LIBC(localtime_r)(&now, &tm);
+	int n = UW_LIBC(snprintf)(head, cap, "<%d>%s %2d %02d:%02d:%02d ", pri, months[tm.tm_mon % 12],
+				  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	*msgoff = (size_t)n;
 	if (!tag)
-		tag = program_invocation_short_name;
+		tag = *UW_LIBC(program_invocation_short_name);
 	const char *t = tag ? tag : "";
 	char pid[24] = "";
 	if (stat_opts & LOG_PID)
-		snprintf(pid, sizeof pid, "[%d]", (int)getpid());
-	int h = snprintf(head + n, cap - (size_t)n, "%.100s%s%s", t, pid, tag ? ": " : "");
+		UW_LIBC(snprintf)(pid, sizeof pid, "[%d]", (int)uw_sys_getpid());
+	int h = UW_LIBC(snprintf)(head + n, cap - (size_t)n, "%.100s%s%s", t, pid, tag ? ": " : "");
 	return (size_t)n + (size_t)h;
 }
 
@@ -198,7 +201,7 @@ static char *message(char *stack, size_t cap, int pri, int flag, const char *fmt
 	if (blen < 0)
 		blen = 0;
 	if ((size_t)blen >= cap - hlen) {
-		buf = malloc(hlen + (size_t)blen + 1);
+		buf = UW_LIBC(malloc)(hlen + (size_t)blen + 1);
 		if (buf) {
 			errno = saved_errno;
 			format_body(buf + hlen, (size_t)blen + 1, flag, fmt, copy);
@@ -270,7 +273,7 @@ static void send_locked(int pri, int flag, const char *fmt, va_list ap, int save
 	}
 	delivered(deliver(buf, len), buf + msgoff, len - msgoff);
 	if (buf != stack)
-		free(buf);
+		UW_LIBC(free)(buf);
 }
 
 void uw_syslog_send(int pri, int flag, const char *fmt, va_list ap)
@@ -303,7 +306,7 @@ void uw_syslog_close(void)
 	disconnect();
 	tag = NULL;
 	sock_type = SOCK_DGRAM;
-	pthread_mutex_unlock(&lock);
+	UW_LIBC(pthread_mutex_unlock)(&lock);
 }
 
 void uw_syslog_set_mask(int m)
@@ -311,5 +314,5 @@ void uw_syslog_set_mask(int m)
 	take_lock();
 	if (m != 0)
 		mask = m;
-	pthread_mutex_unlock(&lock);
+	UW_LIBC(pthread_mutex_unlock)(&lock);
 }

@@ -4,6 +4,8 @@
 
 #include "backstop.h"
 #include "call.h"
+#include "fdtable.h"
+#include "peers.h"
 #include "policy.h"
 #include "restart.h"
 #include "runtime.h"
@@ -66,13 +68,15 @@ static int64_t tick_for(struct run *s, int64_t left)
 
 /* After bytes moved: done, or the tick ran out and the call goes on. Short
  * well inside the tick means end of file, or a signal the application should
- * see now. */
+ * see now. The kernel counts the tick in jiffies, and its first jiffy may be
+ * cut short: a tick that ran out can end a few milliseconds early (49 ms of a
+ * 50 ms tick, seen here), so "well inside" is under half of it. */
 static ssize_t moved(struct run *s, size_t r, size_t want, int64_t before, int64_t tick)
 {
 	s->c.done += r;
 	int64_t after = uw_seams.now();
 	uw_deadline_moved(&s->c.dl, after);
-	bool quick = after - before < tick;
+	bool quick = after - before < tick / 2;
 	s->blocked |= r < want && !quick;
 	if (s->c.done == s->c.want || (r < want && quick))
 		return done_or(s, 0);
@@ -118,14 +122,9 @@ static ssize_t guarded(struct uw_ticked *t, struct run *s)
 			return done_or(s, EBADF);
 		}
 		int64_t left = 0;
-		switch (uw_call_due(&s->c, uw_seams.now(), &left)) {
-		case UW_EXPIRY_APP:
-			return done_or(s, EAGAIN);
-		case UW_EXPIRY_OURS:
-			return done_or(s, ETIMEDOUT);
-		default:
-			break;
-		}
+		int expired = uw_call_due(&s->c, uw_seams.now(), &left);
+		if (expired)
+			return done_or(s, expired);
 		ssize_t out = step(t, s, tick_for(s, left));
 		if (out != GOING_ON)
 			return out;
@@ -144,6 +143,8 @@ ssize_t uw_ticked_run(struct uw_ticked *t, uint64_t e)
 		out = plain_timed(t, &s.c);
 	} else {
 		s.c.e = uw_backstop_ensure(t->out, s.c.e);
+		if (s.c.e & UW_E_UTO_OURS)
+			uw_peer_remember(t->out, uw_e_inode(s.c.e)); /* see uw_call_wait_begins */
 		uw_deadline_set(&s.c.dl, deadline_ms, uw_app_sndtimeo_us(t->out, s.c.e),
 				uw_cfg.deadline_total, false);
 		out = guarded(t, &s);

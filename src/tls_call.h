@@ -21,7 +21,8 @@ struct uw_tls_call {
 
 #define UW_TLS_FD_UNKNOWN (-2)
 
-extern __thread struct uw_tls_call *uw_tls_current __attribute__((tls_model("initial-exec")));
+extern __thread struct uw_tls_call *uw_tls_current
+	__attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 /* The TLS library's accessors, bound by the preload when it first sees a TLS
  * call (NULL before: then no record is ever pushed). */
@@ -29,7 +30,7 @@ struct uw_tls_api {
 	int (*get_wfd)(void *ssl);
 	const char *(*get_servername)(void *ssl, int type);
 };
-extern struct uw_tls_api uw_tls_api;
+extern struct uw_tls_api uw_tls_api __attribute__((visibility("hidden")));
 
 /* The record of the TLS call on this thread that writes to fd, or NULL. */
 struct uw_tls_call *uw_tls_call_for(int fd);

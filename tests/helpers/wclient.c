@@ -4,6 +4,7 @@
  *
  *   wclient ADDR CALL [options]
  *   CALL: write writev pwritev2 pwritev2-dsync send sendto sendmsg sendmmsg sendfile sendfile64 splice
+ *   sendfile-huge: sendfile with a count of 2^62 (the rest of the file)
  *   (pwritev2 at offset -1: writev on a socket; -dsync with RWF_DSYNC, a no-op there)
  *   (splice moves the stream from a pipe this program fills)
  *   --chunk N        bytes per call (default 4 MiB)
@@ -251,6 +252,9 @@ int main(int argc, char **argv)
 			r = k < 0 ? -1 : (ssize_t)(k >= 1 ? mm[0].msg_len : 0) + (k >= 2 ? mm[1].msg_len : 0);
 		} else if (!strcmp(call, "sendfile")) {
 			r = sendfile(fd, file, NULL, len);
+		} else if (!strcmp(call, "sendfile-huge")) {
+			/* busybox httpd's way: "the rest of the file", as a count near 2^63. */
+			r = sendfile(fd, file, NULL, (size_t)1 << 62);
 		} else if (!strcmp(call, "sendfile64")) {
 			r = sendfile64(fd, file, NULL, len);
 		} else if (!strcmp(call, "splice")) {

@@ -237,3 +237,18 @@ def forge():
     lines = err.splitlines()
     check(len(lines) == 1 and "write timed out" in lines[0] and "\\x0aunwedge:\\x20FORGED" in lines[0],
           "the path split the line: %r" % err)
+
+
+@test("logging/sendfile-count-past-the-end-shows-bytes-left")
+def sendfile_huge_count():
+    """busybox httpd sends "the rest of the file" with a count near 2^62: the event's pending is the
+    bytes left in the file, not the count."""
+    size = 64 << 20
+    with Scratch() as s:
+        peer = s.peer("unix", "never")
+        res, err = client(peer.addr, "sendfile-huge", preload_env(UNWEDGE_TIMEOUT="1s"), ["--total", size])
+    check(res is not None and res["errno"] == "ETIMEDOUT", "the wedged sendfile: %s %r" % (res, err[-300:]))
+    m = re.search(r" moved=(\d+) pending=(\d+) ", err)
+    check(m, "no moved/pending in the event: %r" % err[-400:])
+    moved, pending = int(m.group(1)), int(m.group(2))
+    check(moved + pending == size, "moved %d + pending %d, want the file's %d bytes" % (moved, pending, size))

@@ -2,6 +2,8 @@
 over the application's own, and never left on a socket that is or becomes
 non-blocking: such a connection survives a pause longer than T."""
 
+import re
+
 from harness import Scratch, check, client, json_line, preload_env, test
 
 T_MS = 1000
@@ -113,6 +115,15 @@ def kernel_abort_no_sigpipe():
     check(res["errno"] == "ETIMEDOUT" and res["after_errno"] == "ETIMEDOUT", "want ETIMEDOUT throughout: %s" % res)
     check(1000 <= res["short_ms"] <= 3000, "the kernel's 1 s user timeout should end it first: %s" % res["short_ms"])
     check("action=tcp-user-timeout" in err, "log: %r" % err)
+
+
+@test("tcp-user-timeout/kernel-abort-event-names-the-peer")
+def kernel_abort_names_peer():
+    """After the kernel ended the connection its addresses can no longer be read; the event still
+    names them (kept when the write first waited)."""
+    out, err, rc = kernel_abort(preload_env(UNWEDGE_TIMEOUT="5s", UNWEDGE_TCP_USER_TIMEOUT="1s"))
+    line = next((l for l in err.splitlines() if "action=tcp-user-timeout" in l), "")
+    check(re.search(r" local=127\.0\.0\.1:\d+ peer=127\.0\.0\.1:\d+ ", line), "the event: %r" % line)
 
 
 @test("tcp-user-timeout/kernel-abort-gives-ETIMEDOUT-not-SIGPIPE/control")

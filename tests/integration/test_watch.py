@@ -8,6 +8,8 @@ scope, --prom keeps a textfile that parses, --all-netns finds a connection in
 another namespace from the host's."""
 
 import json
+import queue
+import threading
 import os
 import re
 import signal
@@ -98,10 +100,15 @@ def once_clean():
 @test("watch/events/stuck-recovered-gone")
 def events():
     with Netns() as ns, Scratch() as s:
-        held, held_w = writer(ns, s, "hold-then-drain", "--total", 8 << 20, "--hold-ms", 3000)
+        # More than loopback's buffers can take (they grow to several MiB), so that the window closes.
+        held, held_w = writer(ns, s, "hold-then-drain", "--total", 64 << 20, "--hold-ms", 3000)
         dead, dead_w = writer(ns, s, "never")
         mon = spawn(ns.enter + [LAUNCHER, "watch", "--json", "--interval", "200ms", "--stuck-after", "1s"])
         seen = []
+        # A thread reads the events: select() on a buffered text pipe misses a second line that
+        # came in the same read as the first.
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in iter(mon.stdout.readline, "")], daemon=True).start()
 
         def until(event, pid, timeout):
             for e in seen:  # already read along with an earlier event
@@ -109,26 +116,28 @@ def events():
                     return e
             end = time.time() + timeout
             while time.time() < end:
-                got = wait_for_line(mon.stdout, '"event"', end - time.time())
-                if not got:
+                try:
+                    line = lines.get(timeout=max(0.01, end - time.time()))
+                except queue.Empty:
                     break
-                for line in got.splitlines():
-                    seen.append(json.loads(line))
-                    if seen[-1]["event"] == event and pid in seen[-1]["pids"]:
-                        return seen[-1]
+                if '"event"' not in line:
+                    continue
+                seen.append(json.loads(line))
+                if seen[-1]["event"] == event and pid in seen[-1]["pids"]:
+                    return seen[-1]
             raise AssertionError("no %s event for %d in %.0f s: %s" % (event, pid, timeout, seen))
 
         try:
-            until("stuck", held_w.pid, 5)
-            until("stuck", dead_w.pid, 5)
+            until("stuck", held_w.pid, 10)
+            until("stuck", dead_w.pid, 10)
             held.resume()
             until("recovered", held_w.pid, 5)
             dead.stop()  # the peer goes: the writer's connection is reset, the writer exits
             until("gone", dead_w.pid, 5)
             check(len([e for e in seen if e["event"] == "stuck"]) == 2, "one stuck event each: %s" % seen)
-            # All 8 MiB arrived, and the 1-byte send after --hold-ms.
+            # All 64 MiB arrived, and the 1-byte send after --hold-ms.
             res, out, _ = held.result()
-            check(res and res["read"] == (8 << 20) + 1, "the held stream: %s" % out)
+            check(res and res["read"] == (64 << 20) + 1, "the held stream: %s" % out)
         finally:
             mon.send_signal(signal.SIGTERM)
             _, err, rc = finish(mon, 5)
