@@ -2,7 +2,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS := -D_GNU_SOURCE -Isrc
+CPPFLAGS = -D_GNU_SOURCE -Isrc -I$(BUILD)/gen
 BASE = $(WARN) $(CPPFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -fno-strict-aliasing
 # make SANITIZE=address,undefined (or thread) builds an instrumented preload in
 # its own directory; `make check` runs the suite against both after the production build.
@@ -13,6 +13,28 @@ BUILD := build
 else
 BUILD := build-$(subst $(comma),-,$(SANITIZE))
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+# make LIBC=musl (what `make` does itself when musl-gcc is present) builds the preload and
+# its musl test programs against musl in build/musl. musl-gcc's include path has no kernel
+# headers (Alpine's linux-headers package provides them): the build links Debian's into
+# one directory of its own.
+LIBC ?=
+# make CROSS=aarch64-linux-gnu- (Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross)
+# builds the arm64 preload, launcher and test programs in build/aarch64; tests/run.py
+# runs the portable tests on them under qemu-user. No backtrace helper there (no
+# arm64 libunwind installed): UNWEDGE_BACKTRACE=1 says it cannot be loaded.
+CROSS ?=
+ifneq ($(CROSS),)
+CC := $(CROSS)gcc
+BUILD := build/$(firstword $(subst -, ,$(CROSS)))
+endif
+ifeq ($(LIBC),musl)
+CC := musl-gcc
+BUILD := build/musl
+KERNEL_INCLUDE := $(BUILD)/kernel-include
+CPPFLAGS += -isystem $(KERNEL_INCLUDE)
+$(shell mkdir -p $(KERNEL_INCLUDE) && for d in linux asm-generic; do ln -sfn /usr/include/$$d $(KERNEL_INCLUDE)/$$d; done && \
+	ln -sfn /usr/include/$$(gcc -dumpmachine)/asm $(KERNEL_INCLUDE)/asm)
 endif
 VERSION := $(shell cat VERSION)
 # Every target compiled from C records the headers it read (in $(BUILD)/deps),
@@ -43,14 +65,51 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%) $(HELPER_VARIANTS
 DEMO_BIN := $(BUILD)/demo/legacy-daemon $(BUILD)/demo/backend
 # libFuzzer targets and the sources each one links: the settings parser, and the event formatter.
 FUZZ_config := src/config.c src/duration.c src/rules.c src/libc.c src/elf_next.c
-FUZZ_event := src/event_format.c src/fmt.c src/libc.c src/elf_next.c
+FUZZ_event := src/event_format.c src/fmt.c src/errno_name.c src/libc.c src/elf_next.c
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_event
 
 BENCH_BIN := $(BUILD)/bench/percall $(BUILD)/bench/startup $(BUILD)/bench/scale $(BUILD)/bench/fdmem
 BENCH_LIB := $(BUILD)/bench/libempty.so $(BUILD)/bench/liblayer_sndtimeo.so $(BUILD)/bench/liblayer_uto.so
 
-.PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall
+.PHONY: all check test-programs sanitized demo bench fuzz clean format format-check install uninstall musl
+ifneq ($(LIBC)$(CROSS),)
+# No libunwind for musl or arm64 here: no backtrace helper (UNWEDGE_BACKTRACE=1 says so).
+CPPFLAGS += -DUW_NO_BACKTRACE_HELPER
+all: $(BUILD)/libunwedge.so $(BUILD)/unwedge
+else
 all: $(BUILD)/libunwedge.so $(BUILD)/libunwedge-backtrace.so $(BUILD)/unwedge
+endif
+
+# The musl build, made by `make` itself when musl-gcc is there (Debian's musl-tools),
+# and the one-LD_PRELOAD-value layout of the build tree: build/$LIB/libunwedge.so is
+# the musl build (musl's loader takes $LIB literally), build/<glibc's $LIB>/libunwedge.so
+# the glibc one (glibc's loader expands $LIB: the directory of its libc.so.6 below /usr,
+# lib/x86_64-linux-gnu on Debian). The launcher uses the layout when it finds it.
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+GLIBC_LIB := $(patsubst usr/%,%,$(patsubst /%,%,$(dir $(realpath $(shell $(CC) -print-file-name=libc.so.6)))))
+GLIBC_LIB := $(GLIBC_LIB:%/=%)
+GLIBC_LIB_UP := $(shell echo $(GLIBC_LIB) | sed 's|[^/][^/]*|..|g')
+# The test programs the musl and arm64 passes run (tests/run.py: the portable tests).
+TARGET_TEST_BIN := $(addprefix $(BUILD)/tests/,wclient wstdio wsyslog wspawn hello)
+ARM64_CROSS := aarch64-linux-gnu-
+ARM64_GCC := $(shell command -v $(ARM64_CROSS)gcc 2>/dev/null)
+.PHONY: target-test-programs arm64
+target-test-programs: $(TARGET_TEST_BIN)
+ifeq ($(LIBC)$(SANITIZE)$(CROSS),)
+ifneq ($(MUSL_GCC),)
+all: musl
+endif
+ifneq ($(ARM64_GCC),)
+test-programs: arm64
+endif
+endif
+arm64:
+	@$(MAKE) -s CROSS=$(ARM64_CROSS) all target-test-programs
+musl:
+	@$(MAKE) -s LIBC=musl all target-test-programs
+	@mkdir -p 'build/$$LIB' build/$(GLIBC_LIB)
+	@ln -sfn ../musl/libunwedge.so 'build/$$LIB/libunwedge.so'
+	@for l in libunwedge.so libunwedge-backtrace.so; do ln -sfn $(GLIBC_LIB_UP)/$$l build/$(GLIBC_LIB)/$$l; done
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,6 +118,16 @@ $(BUILD)/obj/%.o: %.c
 
 # The preload's private string functions must not be compiled into calls to themselves.
 $(BUILD)/obj/preload/libc_local.o: OBJ_FLAGS = -fno-builtin -fno-tree-loop-distribute-patterns
+
+# The errno names of this compiler's libc, one UW_ERRNO(NAME) per name defined
+# as a number (src/errno_name.c); aliases defined as another name are left out.
+$(BUILD)/gen/errno_names.h:
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@echo '#include <errno.h>' | $(CC) $(CPPFLAGS) -E -dM -x c - | \
+		sed -n 's/^#define \(E[A-Z0-9]*\) [0-9][0-9]*$$/UW_ERRNO(\1)/p' | sort > $@.tmp
+	@mv $@.tmp $@
+$(BUILD)/obj/src/errno_name.o: $(BUILD)/gen/errno_names.h
 
 # Only libc: no libssl, no libunwind. -z now binds our own PLT at load, so no
 # lazy symbol resolution ever runs inside a wrapper (or a signal handler).
@@ -75,7 +144,7 @@ $(BUILD)/libunwedge-backtrace.so: $(BT_OBJ)
 # The cgroup layer: a BPF program (clang -target bpf, needs libbpf's headers) carried inside the
 # launcher, and its loader. libbpf itself is opened with dlopen only when the layer is used, so the
 # launcher links only libc. -g gives the program BTF; its DWARF is stripped.
-MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+MULTIARCH := $(shell cc -dumpmachine 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -I/usr/include/$(MULTIARCH)
 
 $(BUILD)/obj/sockops.bpf.o: tools/cgroup/sockops.bpf.c
@@ -225,7 +294,7 @@ sanitized:
 FORMATTED := $(wildcard tests/common/*.h src/*.[ch] src/backtrace/*.[ch] preload/*.[ch] tools/*.[ch] tools/check/*.[ch] tools/live/*.[ch] tools/cgroup/*.[ch] tools/demo/*.c tests/unit/*.[ch] tests/helpers/*.[ch] tests/fuzz/*.c bench/*.c)
 # libFuzzer on the settings parser: a short run in `make check`, longer here.
 $(BUILD)/fuzz/fuzz_config: $(FUZZ_config)
-$(BUILD)/fuzz/fuzz_event: $(FUZZ_event)
+$(BUILD)/fuzz/fuzz_event: $(FUZZ_event) $(BUILD)/gen/errno_names.h
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -265,11 +334,45 @@ install: all
 			install -m 0644 $(BUILD)/$$l $(DESTDIR)$(LIBDIR)/$$l || exit 1; \
 		fi; \
 	done
+	@$(MAKE) -s --no-print-directory install-one-value
 	install -m 0644 man/unwedge.1 $(DESTDIR)$(MANDIR)/man1/unwedge.1
 	install -m 0644 man/unwedge.7 $(DESTDIR)$(MANDIR)/man7/unwedge.7
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
+# The one-LD_PRELOAD-value layout, when the musl build is there (see "musl:" above):
+# LIBDIR/$LIB/libunwedge.so the musl build, LIBDIR/<glibc's $LIB>/ links to the glibc
+# objects; the launcher then preloads LIBDIR/$LIB/libunwedge.so for every program.
+.PHONY: install-one-value
+install-one-value:
+	@if [ "$(BUILD)" = build ] && [ -f build/musl/libunwedge.so ]; then \
+		echo "install -m 0644 build/musl/libunwedge.so '$(DESTDIR)$(LIBDIR)/\$$LIB/libunwedge.so'"; \
+		install -d '$(DESTDIR)$(LIBDIR)/$$LIB' $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB) && \
+		install -m 0644 build/musl/libunwedge.so '$(DESTDIR)$(LIBDIR)/$$LIB/libunwedge.so' && \
+		for l in libunwedge.so $(OPTIONAL_LIBS); do \
+			if [ -f $(BUILD)/$$l ]; then ln -sfn $(GLIBC_LIB_UP)/$$l $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB)/$$l; fi; \
+		done; \
+	fi
+
+# make dist: one tree per architecture, each in the one-LD_PRELOAD-value layout, for an
+# init container to copy into a shared volume (or to mount as an image volume), and a
+# tarball of it: build/dist/unwedge-VERSION/ARCH/lib/unwedge/ holds the glibc build,
+# links to it at each name glibc's loader gives $LIB (Debian's multiarch directory,
+# lib64, lib), the musl build under $LIB/ when there is one; ARCH/bin/ the
+# launchers (unwedge: glibc, unwedge-musl). One value for every program of ARCH:
+# LD_PRELOAD='DIR/lib/unwedge/$LIB/libunwedge.so'. Builds what the installed
+# compilers can: amd64 glibc always, amd64 musl with musl-gcc, arm64 with the cross tools.
+DIST := build/dist/unwedge-$(VERSION)
+.PHONY: dist
+dist: all $(if $(ARM64_GCC),arm64)
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@tools/dist-tree $(DIST)/amd64 build x86_64-linux-gnu $(if $(MUSL_GCC),build/musl)
+	@$(if $(ARM64_GCC),tools/dist-tree $(DIST)/arm64 build/aarch64 aarch64-linux-gnu)
+	@tar -C build/dist -czf $(DIST).tar.gz unwedge-$(VERSION)
+	@echo "  DIST    $(DIST) $(DIST).tar.gz"
+
 uninstall:
+	rm -f '$(DESTDIR)$(LIBDIR)/$$LIB/libunwedge.so' $(addprefix $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB)/,libunwedge.so $(OPTIONAL_LIBS))
+	rmdir '$(DESTDIR)$(LIBDIR)/$$LIB' $(DESTDIR)$(LIBDIR)/$(GLIBC_LIB) $(DESTDIR)$(LIBDIR)/$(dir $(GLIBC_LIB)) 2>/dev/null || true
 	rm -f $(DESTDIR)$(BINDIR)/unwedge $(DESTDIR)$(LIBDIR)/libunwedge.so \
 		$(addprefix $(DESTDIR)$(LIBDIR)/,$(OPTIONAL_LIBS)) \
 		$(DESTDIR)$(MANDIR)/man1/unwedge.1 $(DESTDIR)$(MANDIR)/man7/unwedge.7 \

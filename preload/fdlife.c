@@ -82,7 +82,7 @@ static void after_fcntl(int fd, int cmd, long arg, int r)
 UW_FCNTL(fcntl)
 UW_FCNTL(fcntl64)
 
-UW_EXPORT int ioctl(int fd, unsigned long req, ...)
+UW_EXPORT int ioctl(int fd, uw_ioctl_req req, ...)
 {
 	va_list ap;
 	va_start(ap, req);

@@ -72,7 +72,7 @@ static int finish(int fd, uint64_t e, struct mmsghdr *vec, unsigned vlen, int fl
 	return (int)i;
 }
 
-UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+UW_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, uw_mmsg_flags flags)
 {
 	uint64_t e;
 	if (uw_dontwait_passes(fd, flags))

@@ -91,7 +91,7 @@ UW_EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 	return r;
 }
 
-UW_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *t)
+UW_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, uw_mmsg_flags flags, struct timespec *t)
 {
 	int r = (int)uw_real.recvmmsg(fd, v, n, flags, t);
 	for (int i = 0; i < r; i++)

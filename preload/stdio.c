@@ -41,20 +41,41 @@ UW_LAZY_SYMBOL(fputc, fputc_fn)
 UW_LAZY_SYMBOL(fputc_unlocked, fputc_fn)
 UW_LAZY_SYMBOL(putc, fputc_fn)
 UW_LAZY_SYMBOL(putc_unlocked, fputc_fn)
-UW_LAZY_SYMBOL(_IO_putc, fputc_fn)
-UW_LAZY_SYMBOL(__overflow, overflow_fn)
 UW_LAZY_SYMBOL(puts, puts_fn)
 UW_LAZY_SYMBOL(putchar, putchar_fn)
 UW_LAZY_SYMBOL(putchar_unlocked, putchar_fn)
 UW_LAZY_SYMBOL(vfprintf, vfprintf_fn)
-UW_LAZY_SYMBOL(__vfprintf_chk, vfprintf_chk_fn)
 UW_LAZY_SYMBOL(vprintf, vprintf_fn)
-UW_LAZY_SYMBOL(__vprintf_chk, vprintf_chk_fn)
 UW_LAZY_SYMBOL(fflush, fflush_fn)
 UW_LAZY_SYMBOL(fflush_unlocked, fflush_fn)
 UW_LAZY_SYMBOL(fclose, fflush_fn)
 UW_LAZY_SYMBOL(vdprintf, vdprintf_fn)
+/* glibc's own entry points: what its inline putc_unlocked and _FORTIFY_SOURCE
+ * make programs call. musl has none of them (Alpine's fortify headers call the
+ * plain functions). */
+#ifdef __GLIBC__
+UW_LAZY_SYMBOL(_IO_putc, fputc_fn)
+UW_LAZY_SYMBOL(__overflow, overflow_fn)
+UW_LAZY_SYMBOL(__vfprintf_chk, vfprintf_chk_fn)
+UW_LAZY_SYMBOL(__vprintf_chk, vprintf_chk_fn)
 UW_LAZY_SYMBOL(__vdprintf_chk, vdprintf_chk_fn)
+#endif
+
+#ifdef __GLIBC__
+/* glibc's FILE is public (libio): the error flag is set without a call. */
+static void set_error(FILE *fp)
+{
+	fp->_flags |= _IO_ERR_SEEN;
+}
+#else
+/* musl has no call that sets the error indicator: a failed write has set it
+ * already, and a call refused up front (the socket timed out earlier) returns
+ * its error value with errno ETIMEDOUT but leaves ferror() as it was. */
+static void set_error(FILE *fp)
+{
+	(void)fp;
+}
+#endif
 
 /* The stream's socket timed out: drop what is buffered (it could only go to a
  * shut-down socket, at exit, with SIGPIPE), send every later write through us
@@ -65,7 +86,7 @@ static void broken(FILE *fp)
 	UW_LIBC(flockfile)(fp);
 	UW_LIBC(__fpurge)(fp);
 	UW_LIBC(setvbuf)(fp, NULL, _IONBF, 0);
-	fp->_flags |= _IO_ERR_SEEN;
+	set_error(fp);
 	UW_LIBC(funlockfile)(fp);
 	errno = saved;
 }
@@ -102,16 +123,18 @@ WRAP_INT(fputc, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(fputc_unlocked, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(putc, (int c, FILE *fp), fp, c, fp)
 WRAP_INT(putc_unlocked, (int c, FILE *fp), fp, c, fp)
-WRAP_INT(_IO_putc, (int c, FILE *fp), fp, c, fp)
-/* What the inline putc_unlocked of <bits/stdio.h> calls when the buffer is full. */
-WRAP_INT(__overflow, (FILE * fp, int c), fp, fp, c)
 WRAP_INT(puts, (const char *s), *UW_LIBC(stdout), s)
 WRAP_INT(putchar, (int c), *UW_LIBC(stdout), c)
 WRAP_INT(putchar_unlocked, (int c), *UW_LIBC(stdout), c)
 WRAP_INT(vfprintf, (FILE * fp, const char *f, va_list ap), fp, fp, f, ap)
-WRAP_INT(__vfprintf_chk, (FILE * fp, int flag, const char *f, va_list ap), fp, fp, flag, f, ap)
 WRAP_INT(vprintf, (const char *f, va_list ap), *UW_LIBC(stdout), f, ap)
+#ifdef __GLIBC__
+WRAP_INT(_IO_putc, (int c, FILE *fp), fp, c, fp)
+/* What the inline putc_unlocked of <bits/stdio.h> calls when the buffer is full. */
+WRAP_INT(__overflow, (FILE * fp, int c), fp, fp, c)
+WRAP_INT(__vfprintf_chk, (FILE * fp, int flag, const char *f, va_list ap), fp, fp, flag, f, ap)
 WRAP_INT(__vprintf_chk, (int flag, const char *f, va_list ap), *UW_LIBC(stdout), flag, f, ap)
+#endif
 
 /* The variadic forms, each through its v-form above. */
 UW_EXPORT int fprintf(FILE *fp, const char *f, ...)
@@ -119,15 +142,6 @@ UW_EXPORT int fprintf(FILE *fp, const char *f, ...)
 	va_list ap;
 	va_start(ap, f);
 	int r = vfprintf(fp, f, ap);
-	va_end(ap);
-	return r;
-}
-
-UW_EXPORT int __fprintf_chk(FILE *fp, int flag, const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	int r = __vfprintf_chk(fp, flag, f, ap);
 	va_end(ap);
 	return r;
 }
@@ -141,6 +155,16 @@ UW_EXPORT int printf(const char *f, ...)
 	return r;
 }
 
+#ifdef __GLIBC__
+UW_EXPORT int __fprintf_chk(FILE *fp, int flag, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int r = __vfprintf_chk(fp, flag, f, ap);
+	va_end(ap);
+	return r;
+}
+
 UW_EXPORT int __printf_chk(int flag, const char *f, ...)
 {
 	va_list ap;
@@ -149,6 +173,7 @@ UW_EXPORT int __printf_chk(int flag, const char *f, ...)
 	va_end(ap);
 	return r;
 }
+#endif
 
 #define WRAP_FWRITE(name)                                                                                    \
 	UW_EXPORT size_t name(const void *p, size_t size, size_t n, FILE *fp)                                \
@@ -208,6 +233,13 @@ UW_EXPORT int fclose(FILE *fp)
 	return r;
 }
 
+#ifdef __GLIBC__
+#define REAL_VDPRINTF(fd, flag, f, ap)                                                                       \
+	((flag) < 0 ? REAL(vdprintf, fd, f, ap) : REAL(__vdprintf_chk, fd, flag, f, ap))
+#else
+#define REAL_VDPRINTF(fd, flag, f, ap) REAL(vdprintf, fd, f, ap)
+#endif
+
 static int guarded_vdprintf(int fd, int flag, const char *f, va_list ap, const char *name)
 {
 	struct guard g = {fd, 0};
@@ -222,7 +254,7 @@ static int guarded_vdprintf(int fd, int flag, const char *f, va_list ap, const c
 		if (go)
 			uw_stats_count(UW_STAT_STDIO_WRITES);
 	}
-	int r = flag < 0 ? REAL(vdprintf, fd, f, ap) : REAL(__vdprintf_chk, fd, flag, f, ap);
+	int r = REAL_VDPRINTF(fd, flag, f, ap);
 	if (go && r < 0)
 		uw_stdio_after_failure(fd, name, g.start);
 	return r;
@@ -231,11 +263,6 @@ static int guarded_vdprintf(int fd, int flag, const char *f, va_list ap, const c
 UW_EXPORT int vdprintf(int fd, const char *f, va_list ap)
 {
 	return guarded_vdprintf(fd, -1, f, ap, "vdprintf");
-}
-
-UW_EXPORT int __vdprintf_chk(int fd, int flag, const char *f, va_list ap)
-{
-	return guarded_vdprintf(fd, flag, f, ap, "__vdprintf_chk");
 }
 
 UW_EXPORT int dprintf(int fd, const char *f, ...)
@@ -247,6 +274,12 @@ UW_EXPORT int dprintf(int fd, const char *f, ...)
 	return r;
 }
 
+#ifdef __GLIBC__
+UW_EXPORT int __vdprintf_chk(int fd, int flag, const char *f, va_list ap)
+{
+	return guarded_vdprintf(fd, flag, f, ap, "__vdprintf_chk");
+}
+
 UW_EXPORT int __dprintf_chk(int fd, int flag, const char *f, ...)
 {
 	va_list ap;
@@ -255,3 +288,4 @@ UW_EXPORT int __dprintf_chk(int fd, int flag, const char *f, ...)
 	va_end(ap);
 	return r;
 }
+#endif

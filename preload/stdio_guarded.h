@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "lazy.h"
+#include "libc.h"
 #include "route.h"
 
 /* The real function, or (if it cannot be found: a resolution re-entered from
@@ -29,12 +30,29 @@ enum { PASS = -1, GO = 0, REFUSED = 1 };
 
 int uw_stdio_enter_slow(FILE *fp, int fd, struct guard *g);
 
+#ifdef __GLIBC__
+/* glibc's FILE is public (libio): the fd is read without a call. */
+static inline int uw_stream_fd(FILE *fp)
+{
+	return fp->_fileno; /* -1 for memory and cookie streams */
+}
+#else
+/* musl's FILE is opaque: fileno() (-1 EBADF for a memory stream; errno kept). */
+static inline int uw_stream_fd(FILE *fp)
+{
+	int saved = errno;
+	int fd = UW_LIBC(fileno)(fp);
+	errno = saved;
+	return fd;
+}
+#endif
+
 /* Before a call writing to fp: PASS (not a socket: nothing to do), GO (guarded:
  * call uw_stdio_ended after it), or REFUSED (the socket timed out: the call
  * must fail at once, errno ETIMEDOUT). */
 static inline int uw_stdio_enter(FILE *fp, struct guard *g)
 {
-	int fd = fp ? fp->_fileno : -1; /* -1 for memory and cookie streams */
+	int fd = fp ? uw_stream_fd(fp) : -1;
 	if (fd < 0 || UW_LIKELY(uw_e_kind(uw_fd_load(fd)) == UW_KIND_PASS))
 		return PASS;
 	return uw_stdio_enter_slow(fp, fd, g);

@@ -13,13 +13,15 @@ typedef void (*openlog_fn)(const char *, int, int);
 typedef void (*closelog_fn)(void);
 typedef int (*setlogmask_fn)(int);
 typedef void (*vsyslog_fn)(int, const char *, va_list);
-typedef void (*vsyslog_chk_fn)(int, int, const char *, va_list);
 
 UW_LAZY_SYMBOL(openlog, openlog_fn)
 UW_LAZY_SYMBOL(closelog, closelog_fn)
 UW_LAZY_SYMBOL(setlogmask, setlogmask_fn)
 UW_LAZY_SYMBOL(vsyslog, vsyslog_fn)
+#ifdef __GLIBC__
+typedef void (*vsyslog_chk_fn)(int, int, const char *, va_list);
 UW_LAZY_SYMBOL(__vsyslog_chk, vsyslog_chk_fn)
+#endif
 
 /* Observe mode: glibc's own client, which waits as long as the daemon makes it. */
 static bool ours(void)
@@ -64,25 +66,22 @@ static void vlog(int pri, int flag, const char *fmt, va_list ap)
 		uw_syslog_send(pri, flag, fmt, ap);
 		return;
 	}
-	if (flag < 0) {
-		vsyslog_fn real = uw_lazy_vsyslog(NULL);
-		if (real)
-			real(pri, fmt, ap);
-	} else {
+#ifdef __GLIBC__
+	if (flag >= 0) {
 		vsyslog_chk_fn real = uw_lazy___vsyslog_chk(NULL);
 		if (real)
 			real(pri, flag, fmt, ap);
+		return;
 	}
+#endif
+	vsyslog_fn real = uw_lazy_vsyslog(NULL);
+	if (real)
+		real(pri, fmt, ap);
 }
 
 UW_EXPORT void vsyslog(int pri, const char *fmt, va_list ap)
 {
 	vlog(pri, -1, fmt, ap);
-}
-
-UW_EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-{
-	vlog(pri, flag, fmt, ap);
 }
 
 UW_EXPORT void syslog(int pri, const char *fmt, ...)
@@ -93,6 +92,13 @@ UW_EXPORT void syslog(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* glibc's _FORTIFY_SOURCE forms (musl has none). */
+#ifdef __GLIBC__
+UW_EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	vlog(pri, flag, fmt, ap);
+}
+
 UW_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
 {
 	va_list ap;
@@ -100,3 +106,4 @@ UW_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
 	vlog(pri, flag, fmt, ap);
 	va_end(ap);
 }
+#endif

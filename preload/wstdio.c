@@ -28,9 +28,11 @@ UW_LAZY_SYMBOL(putwc_unlocked, fputwc_fn)
 UW_LAZY_SYMBOL(putwchar, putwchar_fn)
 UW_LAZY_SYMBOL(putwchar_unlocked, putwchar_fn)
 UW_LAZY_SYMBOL(vfwprintf, vfwprintf_fn)
-UW_LAZY_SYMBOL(__vfwprintf_chk, vfwprintf_chk_fn)
 UW_LAZY_SYMBOL(vwprintf, vwprintf_fn)
+#ifdef __GLIBC__ /* _FORTIFY_SOURCE's forms: glibc's only */
+UW_LAZY_SYMBOL(__vfwprintf_chk, vfwprintf_chk_fn)
 UW_LAZY_SYMBOL(__vwprintf_chk, vwprintf_chk_fn)
+#endif
 
 /* fputwc-like: a wide character, WEOF on failure. */
 #define WRAP_WINT(name, params, fp, ...) WRAP_STDIO(wint_t, WEOF, r == WEOF, name, params, fp, __VA_ARGS__)
@@ -44,9 +46,11 @@ WRAP_WINT(putwc_unlocked, (wchar_t c, FILE *fp), fp, c, fp)
 WRAP_WINT(putwchar, (wchar_t c), *UW_LIBC(stdout), c)
 WRAP_WINT(putwchar_unlocked, (wchar_t c), *UW_LIBC(stdout), c)
 WRAP_INT(vfwprintf, (FILE * fp, const wchar_t *f, va_list ap), fp, fp, f, ap)
-WRAP_INT(__vfwprintf_chk, (FILE * fp, int flag, const wchar_t *f, va_list ap), fp, fp, flag, f, ap)
 WRAP_INT(vwprintf, (const wchar_t *f, va_list ap), *UW_LIBC(stdout), f, ap)
+#ifdef __GLIBC__
+WRAP_INT(__vfwprintf_chk, (FILE * fp, int flag, const wchar_t *f, va_list ap), fp, fp, flag, f, ap)
 WRAP_INT(__vwprintf_chk, (int flag, const wchar_t *f, va_list ap), *UW_LIBC(stdout), flag, f, ap)
+#endif
 
 /* The variadic forms, each through its v-form above. */
 #define WRAP_VARIADIC(name, vname, params, last, ...)                                                        \
@@ -60,6 +64,8 @@ WRAP_INT(__vwprintf_chk, (int flag, const wchar_t *f, va_list ap), *UW_LIBC(stdo
 	}
 
 WRAP_VARIADIC(fwprintf, vfwprintf, (FILE * fp, const wchar_t *f, ...), f, fp, f)
-WRAP_VARIADIC(__fwprintf_chk, __vfwprintf_chk, (FILE * fp, int flag, const wchar_t *f, ...), f, fp, flag, f)
 WRAP_VARIADIC(wprintf, vwprintf, (const wchar_t *f, ...), f, f)
+#ifdef __GLIBC__
+WRAP_VARIADIC(__fwprintf_chk, __vfwprintf_chk, (FILE * fp, int flag, const wchar_t *f, ...), f, fp, flag, f)
 WRAP_VARIADIC(__wprintf_chk, __vwprintf_chk, (int flag, const wchar_t *f, ...), f, flag, f)
+#endif

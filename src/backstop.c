@@ -10,7 +10,16 @@
 #include "runtime.h"
 #include "sockinfo.h"
 
-/* On 64-bit Linux the old and new option share this layout. */
+/* The kernel's option numbers (asm-generic/socket.h, the same on x86-64 and
+ * arm64): glibc's headers name both, musl's only the one its time_t uses. */
+#ifndef SO_SNDTIMEO_NEW
+#define SO_SNDTIMEO_OLD 21
+#define SO_SNDTIMEO_NEW 67
+#endif
+
+/* On 64-bit Linux the old and new option share this layout. Ours is set and
+ * read with the old number, which every kernel knows (the new one came in
+ * Linux 5.1) and qemu-user translates (it refuses the new one). */
 struct tv64 {
 	int64_t sec, usec;
 };
@@ -19,7 +28,7 @@ static uint64_t kernel_sndtimeo_us(int fd)
 {
 	struct tv64 tv = {0, 0};
 	socklen_t len = sizeof tv;
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, &len) != 0)
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, &len) != 0)
 		return 0;
 	return (uint64_t)tv.sec * 1000000 + (uint64_t)tv.usec;
 }
@@ -52,7 +61,7 @@ uint64_t uw_backstop_app_us(int fd)
 static void set_us(int fd, uint64_t us)
 {
 	struct tv64 tv = {(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
-	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, sizeof tv);
+	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof tv);
 }
 
 /* The lasting value: the earlier of the application's and ours. */

@@ -43,6 +43,12 @@ void uw_backtrace_load(void)
 	char path[4096];
 	if (ops != NULL)
 		return;
+#ifdef UW_NO_BACKTRACE_HELPER
+	say("backtraces are not available in this build (no libunwind for its libc or architecture: the musl "
+	    "and arm64 builds)",
+	    "");
+	return;
+#endif
 	if (!UW_LIBC(dladdr)((void *)&uw_backtrace_load, &self) || self.dli_fname == NULL) {
 		say("the directory of libunwedge.so is unknown", "");
 		return;

@@ -1,7 +1,7 @@
 /* The line of one event, text or JSON, from the event and its facts alone. */
 #include <string.h>
 
-#include "libc.h"
+#include "errno_name.h"
 #include "event_facts.h"
 #include "fmt.h"
 

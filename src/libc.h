@@ -25,20 +25,16 @@ void *uw_libc_get(void *_Atomic *slot, const char *name);
 
 /* The same with its type given: for the functions whose address the
  * compiler will not take (the __*_chk builtins). */
-#define UW_LIBC_AS(type, name)                                                                               \
+#define UW_LIBC_AS(type, name) UW_LIBC_NAMED(type, #name)
+
+/* The name is taken as written: musl's <stdio.h> defines stdout as (stdout). */
+#define UW_LIBC(name) UW_LIBC_NAMED(__typeof__(&name), #name)
+
+#define UW_LIBC_NAMED(type, name)                                                                            \
 	({                                                                                                   \
 		static void *_Atomic uw_libc_slot_;                                                          \
 		void *p_ = atomic_load_explicit(&uw_libc_slot_, memory_order_acquire);                       \
-		(type)(p_ ? p_ : uw_libc_get(&uw_libc_slot_, #name));                                        \
+		(type)(p_ ? p_ : uw_libc_get(&uw_libc_slot_, name));                                         \
 	})
-
-#define UW_LIBC(name) UW_LIBC_AS(__typeof__(&name), name)
-
-/* errno's name ("ECONNRESET"), or NULL: strerrorname_np is glibc's, 2.32 on. */
-static inline const char *uw_errno_name(int e)
-{
-	const char *(*f)(int) = UW_LIBC_AS(const char *(*)(int), strerrorname_np);
-	return f ? f(e) : NULL;
-}
 
 #endif

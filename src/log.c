@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "errno_name.h"
 #include "fmt.h"
 #include "runtime.h"
 
@@ -28,9 +30,12 @@
  * piece only if poll says there is room now. */
 static void write_out(int fd, const char *line, size_t len, size_t piece, bool only_when_ready)
 {
+	/* ppoll: arm64 has no poll system call. */
+	const struct timespec now = {0, 0};
 	while (len > 0) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		if (only_when_ready && (syscall(SYS_poll, &p, 1, 0) != 1 || !(p.revents & POLLOUT)))
+		if (only_when_ready &&
+		    (syscall(SYS_ppoll, &p, 1, &now, NULL, 0) != 1 || !(p.revents & POLLOUT)))
 			break;
 		ssize_t r = syscall(SYS_write, fd, line, len < piece ? len : piece);
 		if (r < 0 && errno == EINTR)

@@ -40,7 +40,7 @@ static int stub_fcntl(int fd, int cmd, ...)
 	return (int)syscall(SYS_fcntl, fd, cmd, arg);
 }
 
-static int stub_ioctl(int fd, unsigned long req, ...)
+static int stub_ioctl(int fd, uw_ioctl_req req, ...)
 {
 	va_list ap;
 	va_start(ap, req);

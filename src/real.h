@@ -17,6 +17,16 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+/* The two prototypes in which glibc and musl differ (musl has no macro of
+ * its own: not glibc is taken as musl). */
+#ifdef __GLIBC__
+typedef unsigned long uw_ioctl_req;
+typedef int uw_mmsg_flags;
+#else
+typedef int uw_ioctl_req;
+typedef unsigned int uw_mmsg_flags;
+#endif
+
 /* X(name, return type, parameters, arguments, system call) for every symbol we
  * interpose and call through. The variadic fcntl, fcntl64 and ioctl have
  * hand-written stubs (src/real.c). */
@@ -31,7 +41,8 @@
 	X(sendto, ssize_t, (int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t l), \
 	  (fd, b, n, fl, a, l), SYS_sendto)                                                                  \
 	X(sendmsg, ssize_t, (int fd, const struct msghdr *m, int fl), (fd, m, fl), SYS_sendmsg)              \
-	X(sendmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int fl), (fd, v, n, fl), SYS_sendmmsg)      \
+	X(sendmmsg, int, (int fd, struct mmsghdr *v, unsigned n, uw_mmsg_flags fl), (fd, v, n, fl),          \
+	  SYS_sendmmsg)                                                                                      \
 	X(sendfile, ssize_t, (int o, int i, off_t *off, size_t n), (o, i, off, n), SYS_sendfile)             \
 	X(sendfile64, ssize_t, (int o, int i, off_t *off, size_t n), (o, i, off, n), SYS_sendfile)           \
 	X(splice, ssize_t, (int i, loff_t *oi, int o, loff_t *oo, size_t n, unsigned fl),                    \
@@ -50,12 +61,12 @@
 	X(getsockopt, int, (int fd, int lv, int nm, void *v, socklen_t *l), (fd, lv, nm, v, l),              \
 	  SYS_getsockopt)                                                                                    \
 	X(recvmsg, ssize_t, (int fd, struct msghdr *m, int fl), (fd, m, fl), SYS_recvmsg)                    \
-	X(recvmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int fl, struct timespec *t),                \
+	X(recvmmsg, int, (int fd, struct mmsghdr *v, unsigned n, uw_mmsg_flags fl, struct timespec *t),      \
 	  (fd, v, n, fl, t), SYS_recvmmsg)                                                                   \
 	V(dup2, int, (int fd, int to))                                                                       \
 	V(fcntl, int, (int fd, int cmd, ...))                                                                \
 	V(fcntl64, int, (int fd, int cmd, ...))                                                              \
-	V(ioctl, int, (int fd, unsigned long req, ...))
+	V(ioctl, int, (int fd, uw_ioctl_req req, ...))
 
 struct uw_real {
 #define UW_REAL_FIELD(name, ret, params, ...) ret(*name) params;

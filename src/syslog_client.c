@@ -145,11 +145,14 @@ static void to_console(const char *msg, size_t len)
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* A fortified caller's flag keeps glibc's %n checks; musl has no such flag. */
 static int format_body(char *out, size_t cap, int flag, const char *fmt, va_list ap)
 {
+#ifdef __GLIBC__
 	if (flag > 0)
 		return UW_LIBC_AS(int (*)(char *, size_t, int, size_t, const char *, va_list),
 				  __vsnprintf_chk)(out, cap, flag, cap, fmt, ap);
+#endif
 	return UW_LIBC(vsnprintf)(out, cap, fmt, ap);
 }
 

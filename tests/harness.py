@@ -19,24 +19,47 @@ import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
+# A target pass (tests/run.py runs one per build it finds): the preload, the
+# launcher and the programs under test built for musl or for arm64; only the
+# tests registered portable=True run. The peers stay native: they are not
+# under test. arm64 programs run under qemu-user (see spawn).
+TARGET = os.environ.get("UNWEDGE_TEST_TARGET", "")
+TARGET_BUILDS = {"": BUILD, "musl": os.path.join(BUILD, "musl"), "arm64": os.path.join(BUILD, "aarch64")}
+TARGET_BUILD = TARGET_BUILDS[TARGET]
+PROGRAMS = os.path.join(TARGET_BUILD, "tests")
+QEMU = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+# The musl pass preloads the one-value layout of the build tree (build/$LIB/,
+# see the Makefile): the musl programs get the musl build, the glibc programs
+# around them (sh, unshare, timeout) the glibc one.
+ONE_VALUE = os.path.join(BUILD, "$LIB", "libunwedge.so")
+# What the launcher of the build tree puts in LD_PRELOAD: the one value when
+# the musl build is there.
+LAUNCHER_VALUE = ONE_VALUE if os.path.exists(ONE_VALUE) else os.path.join(BUILD, "libunwedge.so")
 # make check-sanitizers points these at an instrumented preload and its runtime.
-LIB = os.environ.get("UNWEDGE_TEST_LIB") or os.path.join(BUILD, "libunwedge.so")
+LIB = os.environ.get("UNWEDGE_TEST_LIB") or (ONE_VALUE if TARGET == "musl" else
+                                             os.path.join(TARGET_BUILD, "libunwedge.so"))
 PRELOAD_PREFIX = os.environ.get("UNWEDGE_TEST_PRELOAD_PREFIX", "")
 SANITIZER = bool(PRELOAD_PREFIX)
 LAUNCHER = os.path.join(BUILD, "unwedge")
-WCLIENT = os.path.join(BUILD, "tests", "wclient")
+# The launcher under test in a target pass (the native one otherwise).
+TARGET_LAUNCHER = os.path.join(TARGET_BUILD, "unwedge")
+WCLIENT = os.path.join(PROGRAMS, "wclient")
 WPEER = os.path.join(BUILD, "tests", "wpeer")
 
 TESTS = []
 
 
-def test(name, serial=False, production_only=False):
+def test(name, serial=False, production_only=False, portable=False):
     """Registers a test. serial=True runs it alone (timing-sensitive or heavy).
     production_only: about the production build itself (its symbols, its
-    instruction counts, the launcher's own library), skipped in sanitizer runs."""
+    instruction counts, the launcher's own library), skipped in sanitizer runs.
+    portable: it runs its programs from PROGRAMS and the launcher from TARGET_LAUNCHER,
+    so it runs again in every target pass (musl, arm64), or in those named
+    (a tuple)."""
+    in_pass = not TARGET or portable is True or (isinstance(portable, tuple) and TARGET in portable)
 
     def register(fn):
-        if not (production_only and SANITIZER):
+        if not (production_only and SANITIZER) and in_pass:
             TESTS.append((name, fn, serial))
         return fn
 
@@ -71,8 +94,19 @@ _procs = []
 _procs_lock = threading.Lock()
 
 
+def under_qemu(argv, env):
+    """An arm64 program runs under qemu-user; its LD_PRELOAD goes to the program
+    (-E), never to qemu itself (an x86-64 process)."""
+    env = dict(env)
+    target_env = ["-E", "LD_PRELOAD=" + env.pop("LD_PRELOAD")] if "LD_PRELOAD" in env else []
+    return QEMU + target_env + list(argv), env
+
+
 def spawn(argv, env=None, **kw):
-    p = subprocess.Popen(argv, env=env or base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    env = env or base_env()
+    if TARGET == "arm64" and str(argv[0]).startswith(TARGET_BUILD + os.sep):
+        argv, env = under_qemu(argv, env)
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     with _procs_lock:
         _procs.append(p)
     return p
@@ -88,6 +122,19 @@ def finish(p, timeout):
         return out, err, p.returncode
     except subprocess.TimeoutExpired:
         p.kill()
+        out, err = p.communicate(timeout=10)
+        return out, err, None
+
+
+def run_group(argv, env, limit):
+    """Runs argv in a session of its own: (stdout, stderr, rc), rc None if it was
+    still running at limit (then its whole process group, children too, is killed)."""
+    p = spawn(argv, env=env, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=limit)
+        return out, err, p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate(timeout=10)
         return out, err, None
 

@@ -7,6 +7,9 @@ line: 'N passed, N failed'.
     python3 tests/run.py --with-sanitizers       and then again against the
                                                  ASan+UBSan and TSan builds
                                                  (make check does this)
+
+Every run ends with the portable tests again against the musl and arm64
+builds that are there (build/musl, build/aarch64; arm64 under qemu-user).
 """
 
 import glob
@@ -92,7 +95,7 @@ def memcheck_and_fuzz(selected):
 
 
 def main():
-    sanitizer = "--sanitizer" in sys.argv
+    sanitizer = "--sanitizer" in sys.argv or bool(harness.TARGET)
     selected = [a for a in sys.argv[1:] if not a.startswith("--")]
     for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "integration", "test_*.py"))):
         spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
@@ -108,8 +111,31 @@ def main():
         for name, runtime, env in SANITIZER_RUNS:
             sp, sf = sanitizer_pass(name, runtime, env, selected)
             passed, failed = passed + sp, failed + sf
+    if not sanitizer:  # not again inside a sanitizer or target pass
+        for name in TARGET_RUNS:
+            tp, tf = target_pass(name, selected)
+            passed, failed = passed + tp, failed + tf
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and passed > 0 else 1
+
+
+# Each build for another libc or architecture that is there (make builds musl when
+# musl-gcc is installed, make CROSS=aarch64-linux-gnu- the arm64 one): the portable
+# tests again, against its preload and its programs.
+TARGET_RUNS = ["musl", "arm64"]
+
+
+def target_pass(name, selected):
+    import shutil
+    build = harness.TARGET_BUILDS[name]
+    if not os.path.exists(os.path.join(build, "libunwedge.so")):
+        return 0, 0
+    if name == "arm64" and not shutil.which(harness.QEMU[0]):
+        print("FAIL target/arm64: %s is built but %s is missing (Debian qemu-user)" % (build, harness.QEMU[0]))
+        return 0, 1
+    print("== again against the %s build (%s)" % (name, build), flush=True)
+    env = dict(os.environ, UNWEDGE_TEST_TARGET=name)
+    return sub_pass(name, env, selected)
 
 
 # The preload instrumented, its runtime preloaded first, the helpers as they are.
@@ -121,7 +147,6 @@ SANITIZER_RUNS = [
 
 
 def sanitizer_pass(name, runtime, extra_env, selected):
-    import re
     root = os.path.dirname(harness.BUILD)
     lib = os.path.join(root, "build-" + name, "libunwedge.so")
     rt = subprocess.run(["cc", "-print-file-name=" + runtime], capture_output=True, text=True).stdout.strip()
@@ -130,6 +155,12 @@ def sanitizer_pass(name, runtime, extra_env, selected):
         print("FAIL sanitizer/%s: %s or its runtime %s is missing (make check builds them)" % (name, lib, runtime))
         return 0, 1
     env = dict(os.environ, UNWEDGE_TEST_LIB=lib, UNWEDGE_TEST_PRELOAD_PREFIX=rt, **extra_env)
+    return sub_pass(name, env, selected)
+
+
+def sub_pass(name, env, selected):
+    """tests/run.py again in env; its results named [name]."""
+    import re
     p = subprocess.run([sys.executable, os.path.abspath(__file__), "--sanitizer"] + selected, env=env,
                        capture_output=True, text=True, timeout=900)
     lines = p.stdout.splitlines()
@@ -141,7 +172,7 @@ def sanitizer_pass(name, runtime, extra_env, selected):
         print(line)
     m = re.match(r"(\d+) passed, (\d+) failed$", lines[-1] if lines else "")
     if not m:
-        print("FAIL sanitizer/%s: no summary (exit %d): %s" % (name, p.returncode, p.stderr[-2000:]))
+        print("FAIL pass/%s: no summary (exit %d): %s" % (name, p.returncode, p.stderr[-2000:]))
         return 0, 1
     return int(m.group(1)), int(m.group(2))
 

@@ -25,10 +25,13 @@ static bool secure_for_us(const char *key, const struct stat *st)
 	return true;
 }
 
-int uw_binary_unreachable(const char *path, char *why, size_t whylen)
+int uw_binary_unreachable(const char *path, struct uw_served served, char *why, size_t whylen)
 {
 	struct uw_report *r = calloc(1, sizeof *r);
-	struct uw_check_opts o = {.modes_block = true, .quick = true};
+	struct uw_check_opts o = {.modes_block = true,
+				  .quick = true,
+				  .musl_served = served.musl,
+				  .glibc_unserved = !served.glibc};
 	struct stat st;
 	char err[512];
 	int found = UW_REACHABLE;
@@ -44,7 +47,8 @@ int uw_binary_unreachable(const char *path, char *why, size_t whylen)
 			snprintf(why, whylen, "%s: %s", path, r->f[i].text);
 		found = found == UW_REACHABLE ? UW_UNREACHABLE : found;
 		/* musl's loader, for one, fails to relocate a glibc library and exits 127. */
-		if (!strcmp(r->f[i].key, "musl") || !strcmp(r->f[i].key, "loader"))
+		if (!strcmp(r->f[i].key, "musl") || !strcmp(r->f[i].key, "glibc") ||
+		    !strcmp(r->f[i].key, "loader"))
 			found = UW_UNREACHABLE_HARMFUL;
 	}
 	free(r);

@@ -2,7 +2,10 @@
 #ifndef UW_BINARY_CHECK_H
 #define UW_BINARY_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "one_value.h"
 
 enum {
 	UW_REACHABLE = 0,
@@ -12,7 +15,8 @@ enum {
 
 /* Writes into why, one line, a reason the preload will not take effect in the
  * program at path, and returns UW_UNREACHABLE or UW_UNREACHABLE_HARMFUL;
- * returns UW_REACHABLE when none is known. */
-int uw_binary_unreachable(const char *path, char *why, size_t whylen);
+ * returns UW_REACHABLE when none is known. served: whose programs the preload
+ * serves (tools/one_value.h). */
+int uw_binary_unreachable(const char *path, struct uw_served served, char *why, size_t whylen);
 
 #endif

@@ -10,9 +10,10 @@
 #include "../src/config_env.h"
 #include "binary_check.h"
 #include "check/program.h"
+#include "one_value.h"
 #include "preload_path.h"
 
-#define PRELOAD_NAME "libunwedge.so"
+#define PRELOAD_NAME UW_PRELOAD_NAME
 
 extern char **environ;
 
@@ -47,28 +48,6 @@ static void unknown_variable(void *ctx, const char *name)
 	notice(ctx, msg);
 }
 
-/* Next to the launcher (the build tree), or in ../lib/unwedge (an installed tree). */
-static int find_preload(char *out, size_t outlen)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	const char *rel[] = {"/" PRELOAD_NAME, "/../lib/unwedge/" PRELOAD_NAME};
-	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-		char cand[PATH_MAX + 64];
-		snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-		if (access(cand, R_OK) == 0 && realpath(cand, out) && strlen(out) < outlen)
-			return 0;
-	}
-	return -1;
-}
-
 /* lib: the preload to add, "" when none was found. 2 when the one given or
  * found cannot work. */
 static int choose_preload(const struct uw_launch *L, char *lib, size_t len)
@@ -82,7 +61,7 @@ static int choose_preload(const struct uw_launch *L, char *lib, size_t len)
 		fprintf(stderr, "unwedge: cannot read --preload %s\nTry 'unwedge --help'.\n", shown);
 		return 2;
 	}
-	if (!L->preload && find_preload(lib, len) != 0)
+	if (!L->preload && uw_find_preload(lib, len) != 0)
 		return -1;
 	if (uw_preload_unusable(lib, why, sizeof why) == 0)
 		return -1;
@@ -92,7 +71,8 @@ static int choose_preload(const struct uw_launch *L, char *lib, size_t len)
 	return 2;
 }
 
-/* Whether LD_PRELOAD (entries split by ':' or ' ') names lib already. */
+/* Whether LD_PRELOAD (entries split by ':' or ' ') names lib already (as it
+ * is, or through a link). */
 static int preload_has(const char *list, const char *lib)
 {
 	char buf[8192];
@@ -105,14 +85,15 @@ static int preload_has(const char *list, const char *lib)
 	return 0;
 }
 
-/* LD_PRELOAD with lib first, so that our wrappers see the application's
- * calls before any other preload's. */
-static int add_preload(const char *lib)
+/* LD_PRELOAD with lib (the one value, or found itself) first, so that our
+ * wrappers see the application's calls before any other preload's; nothing
+ * added when found is there already. */
+static int add_preload(const char *lib, const char *found)
 {
 	const char *cur = getenv("LD_PRELOAD");
 	if (!cur || !*cur)
 		return setenv("LD_PRELOAD", lib, 1);
-	if (preload_has(cur, lib))
+	if (preload_has(cur, lib) || preload_has(cur, found))
 		return 0;
 	size_t n = strlen(lib) + strlen(cur) + 2;
 	char *v = malloc(n);
@@ -168,10 +149,10 @@ static int merged_settings(struct uw_config *c, struct notes *n, const char *cmd
 }
 
 /* --dry-run: what the program would get. */
-static int dry_run(const struct uw_launch *L, const char *lib, const char *cmd, const char *path,
-		   const char *why)
+static int dry_run(const struct uw_launch *L, const char *lib, const char *found, const char *cmd,
+		   const char *path, const char *why)
 {
-	if (lib[0] && add_preload(lib) != 0)
+	if (lib[0] && add_preload(lib, found) != 0)
 		return 2;
 	const char *pre = getenv("LD_PRELOAD");
 	printf("LD_PRELOAD=%s\n", pre ? pre : "");
@@ -232,27 +213,44 @@ static void mark_warned(const struct notes *n)
 	}
 }
 
+/* lib (the value for LD_PRELOAD) into the environment the command gets, or
+ * why it runs without. */
+static void preload_for_exec(const char *lib, const char *found, const char *cmd)
+{
+	if (!lib[0])
+		fprintf(stderr,
+			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
+			"running %s unprotected\n",
+			PRELOAD_NAME, cmd);
+	else if (add_preload(lib, found) != 0)
+		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", cmd);
+}
+
 int uw_launch_run(struct uw_launch *L, char **argv)
 {
 	const char *cmd = argv[L->cmd];
 	struct uw_config eff;
 	struct notes n = {.strict = L->on[UW_L_STRICT]};
-	char lib[PATH_MAX], path[PATH_MAX] = "", why[PATH_MAX + 700] = "";
+	char found[PATH_MAX], lib[PATH_MAX + 64], path[PATH_MAX] = "", why[PATH_MAX + 700] = "";
 	int r = merged_settings(&eff, &n, cmd);
 	if (r < 0)
-		r = choose_preload(L, lib, sizeof lib);
+		r = choose_preload(L, found, sizeof found);
 	if (r >= 0)
 		return r;
+	/* The one value for glibc and musl programs when the layout is there. */
+	bool layout = found[0] && uw_one_value(found, lib, sizeof lib);
+	if (!layout)
+		snprintf(lib, sizeof lib, "%s", found);
 	int unreachable = L->on[UW_L_NO_PRELOAD] || uw_check_resolve(cmd, path, sizeof path) != 0
 				  ? 0
-				  : uw_binary_unreachable(path, why, sizeof why);
+				  : uw_binary_unreachable(path, uw_served_with(layout), why, sizeof why);
 	command_notes(&n, &eff, cmd, path, why, L->on[UW_L_CGROUP]);
 	if (!lib[0] && !L->on[UW_L_NO_PRELOAD] && n.strict)
 		notice(&n, PRELOAD_NAME " not found next to this program or in ../lib/unwedge");
 	if (n.errors)
 		return 2;
 	if (L->on[UW_L_DRY_RUN])
-		return dry_run(L, lib, cmd, path, why);
+		return dry_run(L, lib, found, cmd, path, why);
 	bool cgroup_on = L->on[UW_L_CGROUP] && enter_cgroup(L, &eff, cmd);
 	if (L->on[UW_L_CGROUP] && !cgroup_on && L->on[UW_L_REQUIRE])
 		return 1;
@@ -260,15 +258,8 @@ int uw_launch_run(struct uw_launch *L, char **argv)
 	 * said, and the command runs unprotected rather than not at all. */
 	if (unreachable)
 		say_unreachable(why, unreachable, cgroup_on);
-	if (L->on[UW_L_NO_PRELOAD] || unreachable == UW_UNREACHABLE_HARMFUL)
-		;
-	else if (!lib[0])
-		fprintf(stderr,
-			"unwedge: warning: %s not found next to this program or in ../lib/unwedge; "
-			"running %s unprotected\n",
-			PRELOAD_NAME, cmd);
-	else if (add_preload(lib) != 0)
-		fprintf(stderr, "unwedge: warning: cannot set LD_PRELOAD; running %s unprotected\n", cmd);
+	if (!L->on[UW_L_NO_PRELOAD] && unreachable != UW_UNREACHABLE_HARMFUL)
+		preload_for_exec(lib, found, cmd);
 	mark_warned(&n);
 	return exec_command(argv, L->cmd);
 }

@@ -231,9 +231,11 @@ int main(int argc, char **argv)
 					     {buf + len / 3, len / 3},
 					     {buf + 2 * (len / 3), len - 2 * (len / 3)}};
 			r = writev(fd, v, 3);
+#ifdef __GLIBC__ /* musl has pwritev2 only since 1.2.5 (Debian 12: 1.2.3) */
 		} else if (!strncmp(call, "pwritev2", 8)) {
 			struct iovec v[2] = {{buf, len / 2}, {buf + len / 2, len - len / 2}};
 			r = pwritev2(fd, v, 2, -1, strcmp(call, "pwritev2-dsync") ? 0 : RWF_DSYNC);
+#endif
 		} else if (!strcmp(call, "send")) {
 			r = send(fd, buf, len, flags);
 		} else if (!strcmp(call, "sendto")) {

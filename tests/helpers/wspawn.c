@@ -4,6 +4,8 @@
  * UNWEDGE_* settings) is protected on its own wedged socket.
  *
  *   wspawn WCLIENT ADDR_1 ADDR_2   children's JSON lines on stdout, then
+ *                                  {"writer_errno": E} (the blocked thread's
+ *                                  end: 0 while still blocked) and
  *                                  {"spawn_status": S, "vfork_status": S} */
 #include <pthread.h>
 #include <signal.h>
@@ -15,12 +17,15 @@
 
 extern char **environ;
 
+static volatile int writer_errno;
+
 static void *blocked_writer(void *arg)
 {
 	int fd = (int)(long)arg;
 	static char buf[65536];
 	while (write(fd, buf, sizeof buf) > 0)
 		;
+	writer_errno = errno;
 	return NULL;
 }
 
@@ -65,6 +70,7 @@ int main(int argc, char **argv)
 			;
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
+	printf("{\"writer_errno\": %d}\n", writer_errno);
 	printf("{\"spawn_status\": %d, \"vfork_status\": %d}\n", spawn_status, vfork_status);
 	fflush(stdout);
 	_exit(0); /* the writer thread may still be blocked (without the preload) */

@@ -5,11 +5,8 @@ started with posix_spawn and vfork + exec meanwhile are protected."""
 
 import errno
 import json
-import os
-import signal
-import subprocess
 
-from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, spawn, test
+from harness import BUILD, Scratch, base_env, check, finish, json_line, preload_env, run_group, spawn, test
 
 T_MS = 1000
 WASYNC = BUILD + "/tests/wasync"
@@ -67,15 +64,7 @@ def spawned(env, limit):
     the whole process group, children too, is killed)."""
     with Scratch() as s:
         p1, p2 = s.peer("tcp4", "never"), s.peer("tcp4", "never")
-        p = spawn([BUILD + "/tests/wspawn", BUILD + "/tests/wclient", p1.addr, p2.addr], env=env,
-                  start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=limit)
-            return out, err, p.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate(timeout=10)
-            return out, err, None
+        return run_group([BUILD + "/tests/wspawn", BUILD + "/tests/wclient", p1.addr, p2.addr], env, limit)
 
 
 @test("async/posix_spawn-and-vfork-children-protected")

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, spawn, test
+from harness import BUILD, LAUNCHER, LIB, ONE_VALUE, Scratch, base_env, check, spawn, test
 
 HELLO = os.path.join(BUILD, "tests", "hello")
 HELLO_STATIC = os.path.join(BUILD, "tests", "hello-static")
@@ -328,17 +328,43 @@ def build_musl(s):
     return binary
 
 
-@test("check/musl-program-cannot-and-the-launcher-does-not-break-it", production_only=True)
+@test("check/musl-program-protectable-with-the-musl-build", production_only=True)
 def musl():
+    """The build tree has the one-value layout (build/$LIB/: the musl build):
+    check says a musl program is protectable, and the launcher runs it with the
+    one value, the musl build mapped."""
+    check(os.path.exists(ONE_VALUE), "the musl build is missing: make builds it when musl-gcc is installed")
     with Scratch() as s:
         binary = build_musl(s)
-        expect(binary, 1, keys=("musl",), texts=("interpreter /lib/ld-musl-x86_64.so.1",))
-        # The claim: with the preload in LD_PRELOAD, musl's loader refuses to start it.
+        expect(binary, 0, keys=("linking",), texts=("dynamic, musl (interpreter /lib/ld-musl-x86_64.so.1)",
+                                                    "the musl build of libunwedge.so serves it"))
+    musl_hello = os.path.join(BUILD, "musl", "tests", "hello")
+    p = subprocess.run([LAUNCHER, "--", musl_hello], env=base_env(HELLO_MAPS=1), capture_output=True, text=True,
+                       timeout=10)
+    mapped = [os.path.realpath(line[7:]) for line in p.stdout.splitlines() if line.startswith("mapped=")]
+    check(p.returncode == 0 and p.stderr == "" and "LD_PRELOAD=%s" % ONE_VALUE in p.stdout.splitlines(),
+          "launcher: %d %r %r" % (p.returncode, p.stdout, p.stderr))
+    check(mapped == [os.path.realpath(os.path.join(BUILD, "musl", "libunwedge.so"))], "mapped: %s" % mapped)
+
+
+@test("check/musl-program-without-the-musl-build", production_only=True)
+def musl_without():
+    """A launcher with only the glibc build next to it: a musl program cannot be
+    protected, and the launcher runs it without the preload (which would stop
+    it: musl's loader cannot relocate a glibc library) and says so."""
+    with Scratch() as s:
+        binary = build_musl(s)
+        for f in ("unwedge", "libunwedge.so"):
+            shutil.copy2(os.path.join(BUILD, f), s.dir)
+        launcher = os.path.join(s.dir, "unwedge")
+        p = subprocess.run([launcher, "check", binary], env=base_env(), capture_output=True, text=True, timeout=30)
+        check(p.returncode == 1 and "musl: linked against musl (interpreter /lib/ld-musl-x86_64.so.1)" in p.stdout,
+              "check: %d %r" % (p.returncode, p.stdout))
+        # The claim: with the glibc preload in LD_PRELOAD, musl's loader refuses to start it.
         p = subprocess.run([binary], env=base_env(LD_PRELOAD=LIB), capture_output=True, text=True, timeout=10)
         check(p.returncode == 127 and "Error relocating" in p.stderr and "musl hello" not in p.stdout,
               "musl with the preload: %d %r" % (p.returncode, p.stderr))
-        # So the launcher runs it without the preload, and says so.
-        p = subprocess.run([LAUNCHER, "--", binary], env=base_env(), capture_output=True, text=True, timeout=10)
+        p = subprocess.run([launcher, "--", binary], env=base_env(), capture_output=True, text=True, timeout=10)
         check(p.returncode == 0 and p.stdout == "musl hello\n", "launcher: %d %r %r" % (p.returncode, p.stdout, p.stderr))
         check("linked against musl" in p.stderr and "runs without the preload" in p.stderr
               and len(p.stderr.splitlines()) == 1, "launcher warning: %r" % p.stderr)
@@ -511,3 +537,18 @@ def json_output():
               "%s: %d %r" % (target, rc, out))
         check(doc["verdict"] and all(set(f) == {"key", "blocks", "text"} for f in doc["findings"]), out)
         check(any(f["blocks"] for f in doc["findings"]) == (rc_want == 1), out)
+
+
+@test("check/glibc-program-and-a-musl-launcher-alone", production_only=True)
+def musl_launcher_alone():
+    """The musl launcher with only the musl build beside it (build/musl): a glibc
+    program would not start with that build, so check says it cannot be
+    protected there and the launcher runs it without the preload, and says so."""
+    launcher = os.path.join(BUILD, "musl", "unwedge")
+    check(os.path.exists(launcher), "the musl build is missing: make builds it when musl-gcc is installed")
+    p = subprocess.run([launcher, "check", HELLO], env=base_env(), capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1 and "glibc: linked against glibc" in p.stdout, "check: %d %r" % (p.returncode, p.stdout))
+    p = subprocess.run([launcher, "--", HELLO], env=base_env(), capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and "LD_PRELOAD" not in p.stdout, "launcher: %d %r %r" % (p.returncode, p.stdout, p.stderr))
+    check("linked against glibc" in p.stderr and "runs without the preload" in p.stderr
+          and len(p.stderr.splitlines()) == 1, "launcher warning: %r" % p.stderr)

@@ -2,28 +2,29 @@
 the variable, and the program runs on with unwedge disabled."""
 
 import os
-import subprocess
 
-from harness import Scratch, check, client, preload_env, test
-
-
-def sh(script, env):
-    return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, timeout=10)
+from harness import PROGRAMS, TARGET, Scratch, check, client, finish, preload_env, spawn, test
 
 
-@test("config/bad-value-disables-and-names-the-variable")
+def hello(env, code):
+    """The test program hello (of the build under test), exiting with code: (stdout, stderr, rc)."""
+    return finish(spawn([os.path.join(PROGRAMS, "hello"), str(code)], env=env), 20)
+
+
+@test("config/bad-value-disables-and-names-the-variable", portable=True)
 def bad_value():
     for var, value in (("UNWEDGE_TIMEOUT", "abc"), ("UNWEDGE_TIMEOUT", "30"), ("UNWEDGE_DEADLINE", "sometimes"),
                        ("UNWEDGE_ON_TIMEOUT", "explode"), ("UNWEDGE_LOG", "relative/path"),
                        ("UNWEDGE_TCP_USER_TIMEOUT", "-5s"), ("UNWEDGE_TCP_USER_TIMEOUT_SCOPE", "most")):
-        p = sh("echo alive; exit 3", preload_env(**{var: value}))
-        check(p.stdout == "alive\n" and p.returncode == 3, "%s=%s: the program did not run normally: %r rc=%d" % (var, value, p.stdout, p.returncode))
-        lines = p.stderr.splitlines()
+        out, err, rc = hello(preload_env(**{var: value}), 3)
+        check(out.startswith("arg=3\n") and rc == 3,
+              "%s=%s: the program did not run normally: %r rc=%s" % (var, value, out, rc))
+        lines = err.splitlines()
         check(len(lines) == 1 and "%s='%s'" % (var, value) in lines[0] and "disabled" in lines[0],
-              "%s=%s: want one line naming it, got %r" % (var, value, p.stderr))
+              "%s=%s: want one line naming it, got %r" % (var, value, err))
 
 
-@test("config/bad-value-really-disables")
+@test("config/bad-value-really-disables", portable=True)
 def bad_value_disables():
     with Scratch() as s:
         peer = s.peer("tcp4", "never")
@@ -31,11 +32,11 @@ def bad_value_disables():
     check(res is None, "with an invalid setting unwedge should be off, but the write returned: %s" % res)
 
 
-@test("config/unknown-variable-warned")
+@test("config/unknown-variable-warned", portable=True)
 def unknown_variable():
-    p = sh("echo alive", preload_env(UNWEDGE_TIMOUT="5s"))
-    check(p.stdout == "alive\n", "program did not run")
-    check("UNWEDGE_TIMOUT" in p.stderr and len(p.stderr.splitlines()) == 1, "want one warning naming it: %r" % p.stderr)
+    out, err, rc = hello(preload_env(UNWEDGE_TIMOUT="5s"), 0)
+    check(rc == 0 and out.startswith("arg=0\n"), "program did not run: rc %s %r" % (rc, out))
+    check("UNWEDGE_TIMOUT" in err and len(err.splitlines()) == 1, "want one warning naming it: %r" % err)
 
 
 @test("config/log-to-file")
@@ -89,3 +90,16 @@ def timeout_off():
         peer = s.peer("tcp4", "never")
         res, _ = client(peer.addr, "write", preload_env(UNWEDGE_TIMEOUT="off"), [], timeout=2)
     check(res is None, "UNWEDGE_TIMEOUT=off still timed out: %s" % res)
+
+
+def backtrace_unavailable():
+    """The musl and arm64 builds have no backtrace helper (no libunwind for them
+    here): UNWEDGE_BACKTRACE=1 says so in one line, and the program runs on."""
+    out, err, rc = hello(preload_env(UNWEDGE_BACKTRACE="1"), 4)
+    check(rc == 4 and out.startswith("arg=4\n"), "the program did not run normally: rc %s %r" % (rc, out))
+    check(len(err.splitlines()) == 1 and "backtraces are not available in this build" in err, "stderr: %r" % err)
+
+
+# Only in those passes: the native build has the helper (tests/integration/test_backtrace.py).
+if TARGET:
+    test("config/backtrace-unavailable-said", portable=True)(backtrace_unavailable)

@@ -41,6 +41,24 @@ DOCKER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEBIAN_IMAGES = {"debian:12", "debian:12-slim", "debian:bookworm", "debian:bookworm-slim"}
 
 
+def glibc_lib():
+    """glibc's expansion of $LIB, as the Makefile finds it: the directory of its libc.so.6 below /usr."""
+    libc = subprocess.run(["cc", "-print-file-name=libc.so.6"], capture_output=True, text=True).stdout.strip()
+    d = os.path.dirname(os.path.realpath(libc))
+    return d[len("/usr/"):] if d.startswith("/usr/") else d[1:]
+
+
+def one_value_files(libdir):
+    """The one-LD_PRELOAD-value layout make install adds when the musl build is there."""
+    if not os.path.exists(os.path.join(BUILD, "musl", "libunwedge.so")):
+        return {}
+    want = {libdir + "/$LIB/libunwedge.so": 0o644, "%s/%s/libunwedge.so" % (libdir, glibc_lib()): 0o644}
+    for lib in OPTIONAL_LIBS:
+        if os.path.exists(os.path.join(BUILD, lib)):
+            want["%s/%s/%s" % (libdir, glibc_lib(), lib)] = 0o644
+    return want
+
+
 def run(argv, timeout=120, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
 
@@ -144,11 +162,18 @@ def install_layout():
         for lib in OPTIONAL_LIBS:
             if os.path.exists(os.path.join(BUILD, lib)):
                 want["usr/lib/unwedge/" + lib] = 0o644
+        want.update(one_value_files("usr/lib/unwedge"))
         check(got == want, "installed files and modes:\n  got  %s\n  want %s" % (sorted(got.items()), sorted(want.items())))
         for rel, src in (("usr/bin/unwedge", os.path.join(BUILD, "unwedge")),
                          ("usr/lib/unwedge/libunwedge.so", os.path.join(BUILD, "libunwedge.so")),
                          ("usr/share/man/man7/unwedge.7", os.path.join(ROOT, "man", "unwedge.7"))):
             check(same_bytes(os.path.join(dest, rel), src), "%s differs from %s" % (rel, src))
+        if one_value_files("usr/lib/unwedge"):
+            musl = os.path.join(dest, "usr/lib/unwedge/$LIB/libunwedge.so")
+            check(same_bytes(musl, os.path.join(BUILD, "musl", "libunwedge.so")), "%s is not the musl build" % musl)
+            glibc = os.path.join(dest, "usr/lib/unwedge", glibc_lib(), "libunwedge.so")
+            check(os.path.samefile(glibc, os.path.join(dest, "usr/lib/unwedge/libunwedge.so")),
+                  "%s is not the installed glibc build" % glibc)
         p = run(["make", "-s", "--no-print-directory", "uninstall", "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT)
         check(p.returncode == 0, "make uninstall failed: %s%s" % (p.stdout, p.stderr))
         check(files_under(dest) == {}, "left behind by make uninstall: %s" % files_under(dest))
@@ -187,7 +212,9 @@ def installed_launcher():
         dest = os.path.join(s.dir, "stage")
         make_install(dest, "/usr")
         launcher = os.path.join(dest, "usr/bin/unwedge")
-        lib = os.path.realpath(os.path.join(dest, "usr/lib/unwedge/libunwedge.so"))
+        installed = lib = os.path.realpath(os.path.join(dest, "usr/lib/unwedge/libunwedge.so"))
+        if one_value_files("usr/lib/unwedge"):
+            lib = os.path.join(os.path.dirname(lib), "$LIB", "libunwedge.so")  # the one value
         check(sorted(os.listdir(os.path.dirname(launcher))) == ["unwedge"], "bin/ holds more than the launcher")
         p = run([launcher, "--timeout", "1s", "--", HELLO, "5"], env=base_env())
         check(p.returncode == 5 and "LD_PRELOAD=%s" % lib in p.stdout.splitlines() and p.stderr == "",
@@ -199,7 +226,7 @@ def installed_launcher():
         peer2 = s.peer("tcp4", "never")
         still_blocked(spawn([WCLIENT] + wclient_args(peer2.addr), env=base_env()), "installed launcher")
 
-        os.rename(lib, lib + ".away")
+        os.rename(installed, installed + ".away")
         p = run([launcher, "--", HELLO, "3"], env=base_env())
         check(p.returncode == 3 and "LD_PRELOAD" not in p.stdout and "not found" in p.stderr
               and len(p.stderr.splitlines()) == 1, "without the library: rc=%d %r %r" % (p.returncode, p.stdout, p.stderr))

@@ -4,7 +4,8 @@ LD_PRELOAD, sets the variables and execs the command (an ENTRYPOINT)."""
 import os
 import subprocess
 
-from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, client, test
+from harness import BUILD, LAUNCHER, LAUNCHER_VALUE, LIB, PROGRAMS, QEMU, TARGET, TARGET_BUILD, TARGET_LAUNCHER, \
+    Scratch, base_env, check, client, finish, json_line, spawn, test
 
 HELLO = os.path.join(BUILD, "tests", "hello")
 HELLO_STATIC = os.path.join(BUILD, "tests", "hello-static")
@@ -42,7 +43,7 @@ def sets_and_execs():
     p = launch(["--timeout", "2s", "--tcp-user-timeout=5s", "--deadline", "total", "--on-timeout", "error",
                 "--", HELLO, "7", "two words"])
     check(p.returncode == 7, "exit code not passed through: %d %s" % (p.returncode, p.stderr))
-    for line in ("arg=7", "arg=two words", "LD_PRELOAD=%s" % LIB, "UNWEDGE_TIMEOUT=2s",
+    for line in ("arg=7", "arg=two words", "LD_PRELOAD=%s" % LAUNCHER_VALUE, "UNWEDGE_TIMEOUT=2s",
                  "UNWEDGE_TCP_USER_TIMEOUT=5s", "UNWEDGE_DEADLINE=total", "UNWEDGE_ON_TIMEOUT=error"):
         check(line in p.stdout.splitlines(), "missing %r in %r" % (line, p.stdout))
     check(p.stderr == "", "unexpected stderr: %r" % p.stderr)
@@ -52,12 +53,14 @@ def sets_and_execs():
 def merges():
     other = "/lib/x86_64-linux-gnu/libm.so.6"
     p = launch(["--", HELLO], env=base_env(LD_PRELOAD=other))
-    check("LD_PRELOAD=%s:%s" % (LIB, other) in p.stdout, "existing entry dropped or order wrong: %r" % p.stdout)
+    check("LD_PRELOAD=%s:%s" % (LAUNCHER_VALUE, other) in p.stdout,
+          "existing entry dropped or order wrong: %r" % p.stdout)
     # Nested launchers (an entrypoint calling another) add it once.
     p = launch(["--", LAUNCHER, "--", HELLO], env=base_env(LD_PRELOAD=other))
-    check(p.stdout.count(LIB) == 1 and other in p.stdout, "duplicated or lost: %r" % p.stdout)
+    check(p.stdout.count(LAUNCHER_VALUE) == 1 and other in p.stdout, "duplicated or lost: %r" % p.stdout)
+    # The library itself already there (its own path, not the one value): not added again.
     p = launch(["--", HELLO], env=base_env(LD_PRELOAD="%s %s" % (other, LIB)))
-    check(p.stdout.count(LIB) == 1, "space-separated entry duplicated: %r" % p.stdout)
+    check(p.stdout.count("libunwedge.so") == 1, "space-separated entry duplicated: %r" % p.stdout)
 
 
 @test("launcher/command-not-found", production_only=True)
@@ -96,3 +99,62 @@ def operator_flags():
                        (["--mode", "watch", HELLO], "--mode='watch' is invalid")):
         p = launch(args)
         check(p.returncode == 2 and want in p.stderr, "%s: rc %d %r" % (args, p.returncode, p.stderr))
+
+
+# The launcher of the build under test (musl, arm64: tests/run.py's target
+# passes) end to end. Under qemu-user an arm64 program cannot exec another arm64
+# program (no binfmt_misc handler is registered here, and the tests register
+# none): there the launcher execs qemu-aarch64 itself (an x86-64 program, which
+# the kernel runs), which hands LD_PRELOAD to the arm64 program it runs.
+def target_command(program, *args):
+    argv = [os.path.join(PROGRAMS, program)] + [str(a) for a in args]
+    return QEMU + argv if TARGET == "arm64" else argv
+
+
+def target_preload():
+    """What the launcher under test puts in LD_PRELOAD."""
+    return LAUNCHER_VALUE if not TARGET else os.path.join(TARGET_BUILD, "libunwedge.so")
+
+
+def launch_target(args, env, timeout):
+    return finish(spawn([TARGET_LAUNCHER] + [str(a) for a in args], env=env), timeout)
+
+
+@test("launcher/protects-a-wedged-writer", portable=True, production_only=True)
+def protects():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        out, err, rc = launch_target(["--timeout", "1s", "--"] + target_command("wclient", peer.addr, "write",
+                                                                                "--after-fail", 1), base_env(), 20)
+    res = json_line(out or "", '"calls"')
+    check(rc == 0 and res, "the launched writer: rc %s %r %r" % (rc, out, err[-500:]))
+    check(res["errno"] == "ETIMEDOUT" and 1000 <= res["short_ms"] <= 1500 and res["after_errno"] == "ETIMEDOUT",
+          "not protected: %s" % res)
+    check("write timed out" in err, "no log line: %r" % err[-500:])
+
+
+@test("launcher/protects-a-wedged-writer/control", portable=True, production_only=True)
+def protects_control():
+    with Scratch() as s:
+        peer = s.peer("tcp4", "never")
+        out, err, rc = launch_target(["--no-preload", "--"] + target_command("wclient", peer.addr, "write"),
+                                     base_env(), 2.5)
+    check(rc is None, "with --no-preload the write did not hang: %r" % out)
+
+
+@test("launcher/dry-run-of-the-build-under-test", portable=True, production_only=True)
+def dry_run_target():
+    out, err, rc = launch_target(["--dry-run", "--timeout", "5s", "--", os.path.join(PROGRAMS, "hello")], base_env(),
+                                 20)
+    lines = out.splitlines()
+    check(rc == 0 and err == "", "%s %r" % (rc, err))
+    for want in ("LD_PRELOAD=%s" % target_preload(), "UNWEDGE_TIMEOUT=5s",
+                 "check: %s: the preload can reach it" % os.path.join(PROGRAMS, "hello")):
+        check(want in lines, "missing %r in %r" % (want, out))
+
+
+@test("launcher/bad-setting-exits-2", portable=True, production_only=True)
+def bad_setting_target():
+    out, err, rc = launch_target(["--timeout", "30", "--"] + target_command("hello"), base_env(), 20)
+    check(rc == 2 and out == "" and len(err.splitlines()) == 1 and "--timeout='30' is invalid" in err,
+          "%s %r %r" % (rc, out, err))

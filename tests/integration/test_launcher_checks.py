@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from harness import BUILD, LAUNCHER, LIB, Scratch, base_env, check, client, test
+from harness import BUILD, LAUNCHER, LAUNCHER_VALUE, LIB, Scratch, base_env, check, client, test
 
 HELLO = os.path.join(BUILD, "tests", "hello")
 HELLO_STATIC = os.path.join(BUILD, "tests", "hello-static")
@@ -93,7 +93,7 @@ def dry_run():
     p = launch(["--dry-run", "--timeout", "5s", "--", HELLO, "0"], UNWEDGE_MODE="observe", LD_PRELOAD=other)
     lines = p.stdout.splitlines()
     check(p.returncode == 0 and p.stderr == "", "%d %r" % (p.returncode, p.stderr))
-    for want in ("LD_PRELOAD=%s:%s" % (LIB, other), "UNWEDGE_TIMEOUT=5s", "UNWEDGE_MODE=observe",
+    for want in ("LD_PRELOAD=%s:%s" % (LAUNCHER_VALUE, other), "UNWEDGE_TIMEOUT=5s", "UNWEDGE_MODE=observe",
                  "check: %s: the preload can reach it" % HELLO):
         check(want in lines, "missing %r in %r" % (want, p.stdout))
     check(not any(l.startswith("arg=") for l in lines), "the command ran: %r" % p.stdout)

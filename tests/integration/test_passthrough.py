@@ -8,7 +8,7 @@ import sys
 from harness import Scratch, base_env, check, client, finish, preload_env, spawn, test
 
 
-@test("passthrough/nonblocking-socket-gets-EAGAIN-at-once")
+@test("passthrough/nonblocking-socket-gets-EAGAIN-at-once", portable=True)
 def nonblocking():
     for kind in ("tcp4", "unix"):
         with Scratch() as s:
@@ -18,7 +18,7 @@ def nonblocking():
         check("timed out" not in err, "%s: logged a timeout on a non-blocking socket" % kind)
 
 
-@test("passthrough/MSG_DONTWAIT-is-honoured")
+@test("passthrough/MSG_DONTWAIT-is-honoured", portable=True)
 def dontwait():
     for call in ("send", "sendto", "sendmsg", "sendmmsg"):
         with Scratch() as s:
@@ -48,7 +48,7 @@ def pipe():
     check(rc is None and out.startswith("full"), "the pipe write did not stay blocked: rc=%s out=%r err=%r" % (rc, out, err))
 
 
-@test("passthrough/app-SO_SNDTIMEO-still-gives-EAGAIN")
+@test("passthrough/app-SO_SNDTIMEO-still-gives-EAGAIN", portable=True)
 def app_sndtimeo():
     for call in ("write", "send", "sendfile"):
         results = []
@@ -66,7 +66,7 @@ def app_sndtimeo():
         check(results[0]["short_ret"] > 0 and results[1]["short_ret"] > 0, "%s: both should report partial counts: %s" % (call, results))
 
 
-@test("passthrough/app-SO_SNDTIMEO-longer-than-ours")
+@test("passthrough/app-SO_SNDTIMEO-longer-than-ours", portable=True)
 def app_sndtimeo_longer():
     with Scratch() as s:
         peer = s.peer("tcp4", "never")

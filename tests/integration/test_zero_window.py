@@ -2,11 +2,17 @@
 fails between T and T + 0.5 s, later writes fail at once, and without the
 preload the same write is still blocked well after T."""
 
-from harness import Scratch, check, client, preload_env, base_env, test
+from harness import TARGET, Scratch, check, client, preload_env, base_env, test
 
 T_MS = 1000
-CALLS = ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "sendfile64", "splice"]
-SEQPACKET_CALLS = ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg", "sendmmsg"]
+# musl's <sys/sendfile.h> makes sendfile64 a name for sendfile: the same call;
+# musl before 1.2.5 (Debian 12 has 1.2.3) has no pwritev2.
+# qemu-user 7.2 refuses pwritev2 with flags (EOPNOTSUPP): the control cannot hang there.
+NOT_IN = {"musl": ("pwritev2", "pwritev2-dsync", "sendfile64"), "arm64": ("pwritev2-dsync",)}
+CALLS = [c for c in ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg", "sendmmsg",
+                     "sendfile", "sendfile64", "splice"] if c not in NOT_IN.get(TARGET, ())]
+SEQPACKET_CALLS = [c for c in ["write", "writev", "pwritev2", "pwritev2-dsync", "send", "sendto", "sendmsg",
+                               "sendmmsg"] if c not in NOT_IN.get(TARGET, ())]
 
 
 def wedge(kind, call, chunk=None):
@@ -37,8 +43,8 @@ def control(kind, call, chunk=None):
 
 for kind in ("tcp4", "tcp6", "unix"):
     for call in CALLS:
-        test("zero-window/%s/%s" % (kind, call))(lambda kind=kind, call=call: wedge(kind, call))
-        test("zero-window/%s/%s/control" % (kind, call))(lambda kind=kind, call=call: control(kind, call))
+        test("zero-window/%s/%s" % (kind, call), portable=True)(lambda kind=kind, call=call: wedge(kind, call))
+        test("zero-window/%s/%s/control" % (kind, call), portable=True)(lambda kind=kind, call=call: control(kind, call))
 for call in SEQPACKET_CALLS:
-    test("zero-window/unixseq/%s" % call)(lambda call=call: wedge("unixseq", call, chunk=1000))
-    test("zero-window/unixseq/%s/control" % call)(lambda call=call: control("unixseq", call, chunk=1000))
+    test("zero-window/unixseq/%s" % call, portable=True)(lambda call=call: wedge("unixseq", call, chunk=1000))
+    test("zero-window/unixseq/%s/control" % call, portable=True)(lambda call=call: control("unixseq", call, chunk=1000))

@@ -8,6 +8,7 @@
 #include "../cli_args.h"
 #include "config.h"
 #include "config_env.h"
+#include "../one_value.h"
 #include "proc_info.h"
 #include "program.h"
 #include "tls_libs.h"
@@ -113,7 +114,9 @@ static bool process_settings(struct uw_report *r, const struct uw_proc *p, bool 
 static int pid_findings(struct uw_report *r, const struct uw_proc *p, char *err, size_t errlen)
 {
 	uw_report_add(r, "process", false, "%d runs %s", p->pid, p->exe);
-	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH")};
+	struct uw_check_opts o = {.ld_library_path = uw_proc_getenv(p, "LD_LIBRARY_PATH"),
+				  .musl_served = uw_served().musl,
+				  .glibc_unserved = !uw_served().glibc};
 	if (uw_check_program(r, p->exe_link, p->exe, &o, err, errlen) != 0)
 		return -1;
 	bool preloaded = p->preload[0] != 0;
@@ -246,6 +249,8 @@ static int check_file(const char *arg, bool json)
 	struct uw_check_opts o = {.ld_library_path = getenv("LD_LIBRARY_PATH"),
 				  .modes_block = true,
 				  .tls_from_deps = true,
+				  .musl_served = uw_served().musl,
+				  .glibc_unserved = !uw_served().glibc,
 				  .missing_blocks = true};
 	if (uw_check_program(r, path, path, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "unwedge: check: %s\n", err);

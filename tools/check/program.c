@@ -236,7 +236,7 @@ static bool other_arch(struct uw_report *r, const struct uw_elf *e)
 }
 
 /* How it is linked, from its program interpreter. Returns whether that is glibc's loader. */
-static bool linking(struct uw_report *r, const struct uw_elf *e)
+static bool linking(struct uw_report *r, const struct uw_elf *e, const struct uw_check_opts *o)
 {
 	const char *ib =
 		e->interp ? (strrchr(e->interp, '/') ? strrchr(e->interp, '/') + 1 : e->interp) : NULL;
@@ -244,11 +244,24 @@ static bool linking(struct uw_report *r, const struct uw_elf *e)
 		uw_report_add(r, "static", true,
 			      "statically linked (no program interpreter): the dynamic loader never runs in "
 			      "it, so nothing can be preloaded");
+	else if (strncmp(ib, "ld-musl-", 8) == 0 && o->musl_served)
+		uw_report_add(
+			r, "linking", false,
+			"dynamic, musl (interpreter %s): the musl build of libunwedge.so serves it (the "
+			"one LD_PRELOAD value, .../$LIB/libunwedge.so)",
+			e->interp);
 	else if (strncmp(ib, "ld-musl-", 8) == 0)
 		uw_report_add(
 			r, "musl", true,
 			"linked against musl (interpreter %s): libunwedge.so is built against glibc; musl's "
 			"loader cannot relocate it, and with it in LD_PRELOAD the program does not start",
+			e->interp);
+	else if (strncmp(ib, "ld-linux", 8) == 0 && o->glibc_unserved)
+		uw_report_add(
+			r, "glibc", true,
+			"linked against glibc (interpreter %s): the libunwedge.so here is the musl build, "
+			"which glibc's loader cannot load, and with it in LD_PRELOAD the program does not "
+			"start",
 			e->interp);
 	else if (strncmp(ib, "ld-linux", 8) == 0) {
 		uw_report_add(r, "linking", false, "dynamic, glibc (interpreter %s)", e->interp);
@@ -279,7 +292,7 @@ static void program_findings(struct uw_report *r, const struct uw_elf *e, const 
 	uw_go_info_read(e, &g);
 	if (g.is_go)
 		go_finding(r, &g);
-	bool glibc = linking(r, e);
+	bool glibc = linking(r, e, o);
 	file_modes(r, open_path, o->modes_block);
 	/* Other C libraries find their libraries their own way. */
 	if (!o->quick && glibc && !g.is_go)

@@ -17,6 +17,8 @@ struct uw_check_opts {
 	bool missing_blocks;	     /* a library not found blocks: the program is about to be
 					started (a running process has found its libraries) */
 	bool quick;		     /* only what blocks the preload; no dependency walk */
+	bool musl_served;	     /* musl programs get the musl build (tools/one_value.h) */
+	bool glibc_unserved;	     /* only a musl build is there: a glibc program would not start */
 };
 
 /* Adds findings about the program at open_path, shown as path (they differ for
